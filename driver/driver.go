@@ -1,0 +1,94 @@
+// Package driver replays test vectors on tvx's VM: one vector, one variant
+// (epoch and network version) at a time, and checks the postconditions.
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tvx-project/tvx/corpus"
+	"github.com/tvx-project/tvx/schema"
+)
+
+// Driver runs vector variants. A Driver holds only its configuration, so one
+// Driver may run many vectors concurrently.
+type Driver struct {
+	cfg config
+}
+
+// New returns a Driver configured by opts.
+func New(opts ...Option) *Driver {
+	cfg := defaults()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Driver{cfg: cfg}
+}
+
+// run is the state of one vector variant's execution.
+type run struct {
+	vector  *schema.Vector
+	variant schema.Variant
+	// blocks serves the vector's CAR and buffers the VM's writes.
+	blocks *corpus.Buffered
+	log    Logger
+}
+
+// Run replays variant of v and reports the outcome. Vectors hinted incorrect
+// are skipped unless they are also negated, in which case their
+// postconditions must not match (or WithIncludeIncorrect asks to run them).
+// Run never panics on bad input: a malformed vector is an Error outcome.
+func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Variant) (out Outcome) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			out = Outcome{Status: Error, Reason: fmt.Sprintf("internal error: %v", r)}
+		}
+		out.Duration = time.Since(start)
+	}()
+
+	incorrect := v.HasHint(schema.HintIncorrect)
+	negate := v.HasHint(schema.HintNegate)
+	if incorrect && !negate && !d.cfg.includeIncorrect {
+		return Outcome{Status: Skip, Reason: "hinted incorrect"}
+	}
+
+	bs, release, err := d.cfg.source.Open(ctx, v)
+	if err != nil {
+		return Outcome{Status: Error, Reason: err.Error()}
+	}
+	defer release()
+
+	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger}
+	switch v.Class {
+	case schema.ClassMessage:
+		out = d.execMessageClass(ctx, r)
+	case schema.ClassTipset:
+		out = d.execTipsetClass(ctx, r)
+	default:
+		return Outcome{Status: Error, Reason: fmt.Sprintf("%s: field class: unsupported class %q", v.Path, v.Class)}
+	}
+	if incorrect && negate {
+		out = negated(out)
+	}
+	return out
+}
+
+// negated inverts a completed run: a negated vector records a behaviour the
+// network must not have, so matching its postconditions is the failure.
+func negated(o Outcome) Outcome {
+	switch o.Status {
+	case Pass:
+		return Outcome{Status: Fail, Reason: "negated vector matched its postconditions", AssumedProofs: o.AssumedProofs}
+	case Fail:
+		if o.Reason == errNotImplemented.Error() {
+			return o
+		}
+		return Outcome{Status: Pass, Reason: "negated: " + o.Reason, AssumedProofs: o.AssumedProofs}
+	}
+	return o
+}
+
+var errNotImplemented = errors.New("not implemented: the VM cannot execute this class yet")

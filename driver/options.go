@@ -1,0 +1,54 @@
+package driver
+
+import (
+	"github.com/tvx-project/tvx/corpus"
+)
+
+// Logger receives diagnostic lines. *testing.T satisfies it, as does the
+// CLI's reporter, so the conformance harness and `tvx exec` share every line
+// of execution.
+type Logger interface {
+	Logf(format string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Logf(string, ...any) {}
+
+// Option configures a Driver.
+type Option func(*config)
+
+type config struct {
+	logger           Logger
+	source           corpus.Source
+	includeIncorrect bool
+}
+
+func defaults() config {
+	return config{logger: nopLogger{}, source: corpus.Memory{}}
+}
+
+// WithLogger sends the driver's diagnostics to l.
+func WithLogger(l Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithSource makes the driver read vectors' blocks from s instead of
+// decoding each vector's CAR in memory.
+func WithSource(s corpus.Source) Option {
+	return func(c *config) {
+		if s != nil {
+			c.source = s
+		}
+	}
+}
+
+// WithIncludeIncorrect runs vectors hinted incorrect (but not negated)
+// instead of skipping them.
+func WithIncludeIncorrect(on bool) Option {
+	return func(c *config) { c.includeIncorrect = on }
+}

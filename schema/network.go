@@ -1,0 +1,85 @@
+package schema
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Protocol describes one network upgrade: the codename used by vector
+// selectors and variant ids, the network version it activates, the mainnet
+// epoch at which it activated and the specs-actors version in force after it.
+type Protocol struct {
+	Codename       string
+	NetworkVersion uint
+	UpgradeEpoch   int64
+	ActorsVersion  int
+}
+
+// protocols is the mainnet upgrade schedule of the pre-FVM network, in
+// activation order. It is the single table from which every codename,
+// network-version and actors-version lookup in tvx is answered.
+var protocols = [...]Protocol{
+	{"genesis", 0, 0, 0},
+	{"breeze", 1, 41280, 0},
+	{"smoke", 2, 51000, 0},
+	{"ignition", 3, 94000, 0},
+	{"refuel", 3, 130800, 0},
+	{"actorsv2", 4, 138720, 2},
+	{"tape", 5, 140760, 2},
+	{"liftoff", 5, 148888, 2},
+	{"kumquat", 6, 170000, 2},
+	{"calico", 7, 265200, 2},
+	{"persian", 8, 272400, 2},
+	{"orange", 9, 336458, 2},
+	{"trust", 10, 550321, 3},
+	{"norwegian", 11, 665280, 3},
+	{"turbo", 12, 712320, 4},
+	{"hyperdrive", 13, 892800, 5},
+	{"chocolate", 14, 1231620, 6},
+	{"ohsnap", 15, 1594680, 7},
+}
+
+// MaxNetworkVersion is the newest network version tvx implements.
+const MaxNetworkVersion = 15
+
+// Protocols returns the upgrade schedule in activation order.
+func Protocols() []Protocol {
+	out := make([]Protocol, len(protocols))
+	copy(out, protocols[:])
+	return out
+}
+
+// ProtocolByCodename returns the upgrade named codename.
+func ProtocolByCodename(codename string) (Protocol, bool) {
+	for _, p := range protocols {
+		if p.Codename == codename {
+			return p, true
+		}
+	}
+	return Protocol{}, false
+}
+
+// ProtocolAtEpoch returns the upgrade in force at a mainnet epoch.
+func ProtocolAtEpoch(epoch int64) Protocol {
+	i := sort.Search(len(protocols), func(i int) bool { return protocols[i].UpgradeEpoch > epoch })
+	if i == 0 {
+		return protocols[0]
+	}
+	return protocols[i-1]
+}
+
+// ActorsVersion returns the specs-actors version in force at network version nv.
+func ActorsVersion(nv uint) (int, error) {
+	for _, p := range protocols {
+		if p.NetworkVersion == nv {
+			return p.ActorsVersion, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown network version %d (tvx knows 0..%d)", nv, MaxNetworkVersion)
+}
+
+// KnownNetworkVersion reports whether nv is one tvx implements.
+func KnownNetworkVersion(nv uint) bool {
+	_, err := ActorsVersion(nv)
+	return err == nil
+}
