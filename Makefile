@@ -1,0 +1,29 @@
+GO ?= go
+PKGS := ./...
+
+.PHONY: build test race conformance bench lint run
+
+build:
+	$(GO) build -o bin/tvx ./cmd/tvx
+
+# The whole suite, as CI runs it: vet, every package under -race (the
+# conformance harness on the bundled sample), then the full corpus without
+# -race.
+test:
+	$(GO) vet $(PKGS)
+	TVX_CORPUS=$(CURDIR)/corpus $(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 ./conformance
+
+conformance:
+	$(GO) test -count=1 -v ./conformance | grep -E '^(=== RUN|--- FAIL|.*totals:)' | grep -v '=== RUN' || true
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+run: build
+	bin/tvx exec corpus
