@@ -70,5 +70,3 @@ func CheckRoots(ctx context.Context, bs Blockstore, v *schema.Vector) error {
 	}
 	return nil
 }
-
-

@@ -181,4 +181,3 @@ func newResult(v *schema.Vector, vr schema.Variant, o driver.Outcome) result {
 		detail:        o.Detail,
 	}
 }
-
