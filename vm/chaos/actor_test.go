@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/hex"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
 	"github.com/filecoin-project/go-state-types/cbor"
 	"github.com/filecoin-project/go-state-types/exitcode"
 	"github.com/filecoin-project/specs-actors/v2/actors/runtime"
@@ -141,4 +143,237 @@ func TestCallerValidation(t *testing.T) {
 			t.Fatalf("unknown branch: %+v, want an uncontrolled panic", out)
 		}
 	})
+}
+
+func TestCreateActor(t *testing.T) {
+	target := idAddr(t, 1000)
+	cases := []struct {
+		name string
+		args CreateActorArgs
+		want createdActor
+	}{
+		{"defined", CreateActorArgs{ActorCID: CodeCID, Address: target}, createdActor{CodeCID, target}},
+		{"undef-cid", CreateActorArgs{UndefActorCID: true, ActorCID: CodeCID, Address: target}, createdActor{cid.Undef, target}},
+		{"undef-addr", CreateActorArgs{ActorCID: CodeCID, UndefAddress: true, Address: target}, createdActor{CodeCID, address.Undef}},
+		{"undef-both", CreateActorArgs{UndefActorCID: true, ActorCID: CodeCID, UndefAddress: true, Address: target},
+			createdActor{cid.Undef, address.Undef}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := newFakeRuntime(t)
+			out := invoke(t, rt, MethodCreateActor, encode(t, &tc.args))
+			if out.crashed != nil || out.aborted != nil || out.ret != nil {
+				t.Fatalf("outcome %+v, want a plain empty return", out)
+			}
+			if len(rt.created) != 1 || rt.created[0].code != tc.want.code || rt.created[0].addr != tc.want.addr {
+				t.Errorf("created %+v, want [%+v]", rt.created, tc.want)
+			}
+			if len(rt.validations) != 1 {
+				t.Errorf("validations %v, want one accept-any", rt.validations)
+			}
+		})
+	}
+}
+
+func TestResolveAddress(t *testing.T) {
+	rt := newFakeRuntime(t)
+	known, err := address.NewSecp256k1Address([]byte("some public key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown, err := address.NewActorAddress([]byte("nobody"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.resolve[known] = idAddr(t, 105)
+
+	out := invoke(t, rt, MethodResolveAddress, encode(t, &known))
+	// [h'0069', true]: the ID address 105 and success.
+	if got, want := hex.EncodeToString(out.ret), "82420069f5"; got != want || out.aborted != nil || out.crashed != nil {
+		t.Errorf("known: return %s (outcome %+v), want %s", got, out, want)
+	}
+
+	out = invoke(t, rt, MethodResolveAddress, encode(t, &unknown))
+	// [h'0000', false]: the f00 placeholder and failure.
+	if got, want := hex.EncodeToString(out.ret), "82420000f4"; got != want || out.aborted != nil || out.crashed != nil {
+		t.Errorf("unknown: return %s (outcome %+v), want %s", got, out, want)
+	}
+	if len(rt.validations) != 2 {
+		t.Errorf("validations %v, want one accept-any per call", rt.validations)
+	}
+}
+
+func TestDeleteActor(t *testing.T) {
+	rt := newFakeRuntime(t)
+	beneficiary := idAddr(t, 101)
+	out := invoke(t, rt, MethodDeleteActor, encode(t, &beneficiary))
+	if out.crashed != nil || out.aborted != nil || out.ret != nil {
+		t.Fatalf("outcome %+v, want a plain empty return", out)
+	}
+	if len(rt.deleted) != 1 || rt.deleted[0] != beneficiary || len(rt.validations) != 1 {
+		t.Errorf("deleted %v (validations %v), want [%s] after one validation", rt.deleted, rt.validations, beneficiary)
+	}
+}
+
+func TestSend(t *testing.T) {
+	to := idAddr(t, 101)
+	// The inner return is itself CBOR ([1, "x"]); Send must hand it back
+	// verbatim inside SendReturn.Return.
+	innerRet := []byte{0x82, 0x01, 0x61, 'x'}
+	params := []byte{0x81, 0x05}
+	cases := []struct {
+		name string
+		ret  []byte
+		code exitcode.ExitCode
+		want string // encoded SendReturn
+	}{
+		// [h'82016178', 0]
+		{"success", innerRet, exitcode.Ok, "824482016178" + "00"},
+		// [h'', 19]: nothing is read back from a failed send.
+		{"inner-failure", innerRet, exitcode.ErrInsufficientFunds, "8240" + "13"},
+		// [h'', 0]: a successful send with an empty return.
+		{"empty-return", nil, exitcode.Ok, "8240" + "00"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := newFakeRuntime(t)
+			rt.callee = func(address.Address, abi.MethodNum, []byte, abi.TokenAmount) ([]byte, exitcode.ExitCode) {
+				return tc.ret, tc.code
+			}
+			args := SendArgs{To: to, Value: big.NewInt(42), Method: 3, Params: params}
+			out := invoke(t, rt, MethodSend, encode(t, &args))
+			if out.crashed != nil || out.aborted != nil {
+				t.Fatalf("outcome %+v, want a normal return", out)
+			}
+			if got := hex.EncodeToString(out.ret); got != tc.want {
+				t.Errorf("return %s, want %s", got, tc.want)
+			}
+			if len(rt.sends) != 1 {
+				t.Fatalf("sends %+v, want exactly one", rt.sends)
+			}
+			s := rt.sends[0]
+			if s.to != to || s.method != 3 || !s.value.Equals(big.NewInt(42)) || !bytes.Equal(s.params, params) {
+				t.Errorf("sent %+v, want to %s method 3 value 42 params %x", s, to, params)
+			}
+			if len(rt.validations) != 1 {
+				t.Errorf("validations %v, want one accept-any", rt.validations)
+			}
+		})
+	}
+}
+
+func TestCreateState(t *testing.T) {
+	rt := newFakeRuntime(t)
+	out := invoke(t, rt, MethodCreateState, nil)
+	if out.crashed != nil || out.aborted != nil || out.ret != nil {
+		t.Fatalf("outcome %+v, want a plain empty return", out)
+	}
+	// ["", []]
+	if got := hex.EncodeToString(rt.store[rt.head]); got != "826080" {
+		t.Errorf("created state %s, want 826080", got)
+	}
+}
+
+func TestMutateState(t *testing.T) {
+	cases := []struct {
+		name   string
+		branch MutateStateBranch
+		stored string // Value in the state tree afterwards
+	}{
+		{"in-transaction", MutateInTransaction, "new"},
+		// The write to a read-only copy is lost: nothing is committed.
+		{"readonly", MutateReadonly, "old"},
+		// Only the in-transaction write is committed.
+		{"after-transaction", MutateAfterTransaction, "new-in"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := newFakeRuntime(t)
+			rt.head = rt.StorePut(&State{Value: "old"})
+			out := invoke(t, rt, MethodMutateState, encode(t, &MutateStateArgs{Value: "new", Branch: tc.branch}))
+			if out.crashed != nil || out.aborted != nil || out.ret != nil {
+				t.Fatalf("outcome %+v, want a plain empty return", out)
+			}
+			if got := rt.storedState(t).Value; got != tc.stored {
+				t.Errorf("stored value %q, want %q", got, tc.stored)
+			}
+			if len(rt.validations) != 1 {
+				t.Errorf("validations %v, want one accept-any", rt.validations)
+			}
+		})
+	}
+	t.Run("unknown-branch", func(t *testing.T) {
+		rt := newFakeRuntime(t)
+		rt.head = rt.StorePut(&State{Value: "old"})
+		out := invoke(t, rt, MethodMutateState, encode(t, &MutateStateArgs{Value: "new", Branch: 3}))
+		if out.crashed == nil {
+			t.Fatalf("outcome %+v, want an uncontrolled panic", out)
+		}
+		if got := rt.storedState(t).Value; got != "old" {
+			t.Errorf("stored value %q after crash, want untouched", got)
+		}
+	})
+	t.Run("no-state", func(t *testing.T) {
+		rt := newFakeRuntime(t)
+		out := invoke(t, rt, MethodMutateState, encode(t, &MutateStateArgs{Value: "new"}))
+		if out.aborted == nil {
+			t.Fatalf("outcome %+v, want the runtime's abort for a missing state", out)
+		}
+	})
+}
+
+func TestAbortWith(t *testing.T) {
+	cases := []struct {
+		name string
+		args AbortWithArgs
+	}{
+		{"actor-code", AbortWithArgs{Code: 42, Message: "custom"}},
+		{"system-code", AbortWithArgs{Code: exitcode.SysErrInsufficientFunds, Message: "pretend system"}},
+		{"negative-code", AbortWithArgs{Code: -1, Message: "negative"}},
+		// Verbs in the message must reach the runtime literally, not be expanded.
+		{"verbs-in-message", AbortWithArgs{Code: 16, Message: "100%d sure %s"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := newFakeRuntime(t)
+			out := invoke(t, rt, MethodAbortWith, encode(t, &tc.args))
+			if out.aborted == nil || out.crashed != nil {
+				t.Fatalf("outcome %+v, want a runtime abort", out)
+			}
+			if out.aborted.code != tc.args.Code || out.aborted.msg != tc.args.Message {
+				t.Errorf("abort %+v, want code %d message %q", *out.aborted, tc.args.Code, tc.args.Message)
+			}
+			if len(rt.validations) != 0 {
+				t.Errorf("validations %v, want none", rt.validations)
+			}
+		})
+	}
+	t.Run("uncontrolled", func(t *testing.T) {
+		rt := newFakeRuntime(t)
+		out := invoke(t, rt, MethodAbortWith, encode(t, &AbortWithArgs{Code: 42, Message: "boom", Uncontrolled: true}))
+		if out.crashed == nil || out.aborted != nil {
+			t.Fatalf("outcome %+v, want an uncontrolled panic", out)
+		}
+		if c, ok := out.crashed.(crash); !ok || !strings.Contains(c.String(), "boom") {
+			t.Errorf("crash value %#v, want one carrying the message", out.crashed)
+		}
+	})
+}
+
+func TestInspectRuntime(t *testing.T) {
+	rt := newFakeRuntime(t)
+	rt.head = rt.StorePut(&State{Value: "v"})
+	out := invoke(t, rt, MethodInspectRuntime, nil)
+	if out.crashed != nil || out.aborted != nil {
+		t.Fatalf("outcome %+v, want a normal return", out)
+	}
+	// [h'0064' caller f0100, h'0062' receiver f098, h'0007' value 7,
+	//  1234 epoch, h'0003e8' balance 1000, ["v", []] state]
+	want := "86" + "420064" + "420062" + "420007" + "1904d2" + "430003e8" + "82617680"
+	if got := hex.EncodeToString(out.ret); got != want {
+		t.Errorf("return %s, want %s", got, want)
+	}
+	if len(rt.validations) != 1 {
+		t.Errorf("validations %v, want one accept-any", rt.validations)
+	}
 }
