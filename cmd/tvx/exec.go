@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"runtime"
 	"sync"
@@ -81,8 +82,11 @@ func runExec(c *cli.Context) error {
 	if fromStdin {
 		err := schema.ReadStream(c.App.Reader, "-", func(v *schema.Vector, err error) error {
 			name := "-"
+			var se *schema.Error
 			if v != nil {
 				name = v.Path
+			} else if errors.As(err, &se) {
+				name = se.File
 			}
 			inputs = append(inputs, input{path: name, vector: v, err: err})
 			return nil
