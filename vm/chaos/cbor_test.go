@@ -3,6 +3,8 @@ package chaos
 import (
 	"bytes"
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/ipfs/go-cid"
+	cbg "github.com/whyrusleeping/cbor-gen"
 )
 
 // chaosCIDTag is CodeCID as a CBOR link: tag 42, then a 16-byte string holding
@@ -96,5 +99,26 @@ func TestEncodingFailures(t *testing.T) {
 	// A three-field tuple where two are expected.
 	if err := ma.UnmarshalCBOR(bytes.NewReader([]byte{0x83, 0x60, 0x00, 0x00})); err == nil {
 		t.Error("unmarshalling MutateStateArgs from a 3-tuple succeeded")
+	}
+}
+
+// TestGeneratedCodeCurrent regenerates the encoders from ABITypes and requires
+// the committed cbor_gen.go to match, so a type edited without running
+// `go generate` cannot ship with stale encoders.
+func TestGeneratedCodeCurrent(t *testing.T) {
+	fresh := filepath.Join(t.TempDir(), "cbor_gen.go")
+	if err := cbg.WriteTupleEncodersToFile(fresh, "chaos", ABITypes()...); err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	want, err := os.ReadFile(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("cbor_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("cbor_gen.go is stale: run `go generate ./vm/chaos`")
 	}
 }
