@@ -385,3 +385,12 @@ func TestConcurrentDraws(t *testing.T) {
 		t.Fatalf("fallbacks = %d, want %d", n, 16*200)
 	}
 }
+
+// vmRand mirrors the VM's randomness interface from the shared contracts; the
+// assertion below keeps Source satisfying it without importing vm.
+type vmRand interface {
+	ChainRandomness(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error)
+	BeaconRandomness(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error)
+}
+
+var _ vmRand = (*Source)(nil)
