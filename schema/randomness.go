@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -40,6 +41,13 @@ func (r *RandomnessRecord) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	var out RandomnessRecord
+	on := raw.On
+	// Newer writers pad the digest form to four elements with nulls:
+	// [kind, epoch, null, null].
+	if len(on) == 4 && isNull(on[2]) && isNull(on[3]) {
+		on = on[:2]
+	}
+	raw.On = on
 	switch len(raw.On) {
 	case 2:
 		out.Digest = true
@@ -81,6 +89,10 @@ func (r *RandomnessRecord) UnmarshalJSON(b []byte) error {
 	out.Return = ret
 	*r = out
 	return nil
+}
+
+func isNull(m json.RawMessage) bool {
+	return string(bytes.TrimSpace(m)) == "null"
 }
 
 // MarshalJSON writes the record in the form it was read in.

@@ -157,6 +157,16 @@ func TestRandomnessForms(t *testing.T) {
 	}
 }
 
+func TestRandomnessPaddedDigestForm(t *testing.T) {
+	var r RandomnessRecord
+	if err := json.Unmarshal([]byte(`{"on":["chain",68976,null,null],"ret":"AQI="}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Digest || r.Epoch != 68976 || r.DST != 0 {
+		t.Fatalf("padded digest form decoded as %+v", r)
+	}
+}
+
 func TestProtocolTable(t *testing.T) {
 	for _, c := range []struct {
 		epoch int64
