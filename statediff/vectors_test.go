@@ -1,0 +1,68 @@
+package statediff
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	carbs "github.com/ipld/go-car/v2/blockstore"
+)
+
+// corpusDir is the shared, read-only test-vector corpus.
+const corpusDir = "/work/shared/test-vectors/corpus"
+
+// testVector is the part of a vector file the tests need.
+type testVector struct {
+	store    Store
+	pre      cid.Cid
+	post     cid.Cid
+	carBytes []byte
+}
+
+func loadVector(t testing.TB, rel string) testVector {
+	t.Helper()
+	path := filepath.Join(corpusDir, rel)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	var v struct {
+		CAR  string `json:"car"`
+		Pre  struct {
+			StateTree struct {
+				RootCID cid.Cid `json:"root_cid"`
+			} `json:"state_tree"`
+		} `json:"preconditions"`
+		Post struct {
+			StateTree struct {
+				RootCID cid.Cid `json:"root_cid"`
+			} `json:"state_tree"`
+		} `json:"postconditions"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+	gz, err := base64.StdEncoding.DecodeString(v.CAR)
+	if err != nil {
+		t.Fatalf("%s: car: %v", rel, err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatalf("%s: car gzip: %v", rel, err)
+	}
+	car, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: car gzip: %v", rel, err)
+	}
+	bs, err := carbs.NewReadOnly(bytes.NewReader(car), nil)
+	if err != nil {
+		t.Fatalf("%s: car: %v", rel, err)
+	}
+	return testVector{store: bs, pre: v.Pre.StateTree.RootCID, post: v.Post.StateTree.RootCID, carBytes: car}
+}
