@@ -163,8 +163,8 @@ type link struct {
 	elem *shape
 }
 
-func object(s *shape) *link           { return &link{kind: linkObject, elem: s} }
-func amtOf(s *shape) *link            { return &link{kind: linkAMT, key: keyIndex, elem: s} }
+func object(s *shape) *link            { return &link{kind: linkObject, elem: s} }
+func amtOf(s *shape) *link             { return &link{kind: linkAMT, key: keyIndex, elem: s} }
 func hamtOf(k keyKind, s *shape) *link { return &link{kind: linkHAMT, key: k, elem: s} }
 
 func structShape(d decoder, links map[string]*link) *shape {
@@ -199,7 +199,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig0.State](), txn: dec[multisig0.Transaction](),
 			paych: dec[paych0.State](), lane: dec[paych0.LaneState](),
 			verifreg: dec[verifreg0.State](),
-			miner: dec[miner0.State](), minerInfo: dec[miner0.MinerInfo](), precommit: dec[miner0.SectorPreCommitOnChainInfo](), sector: dec[miner0.SectorOnChainInfo](),
+			miner:    dec[miner0.State](), minerInfo: dec[miner0.MinerInfo](), precommit: dec[miner0.SectorPreCommitOnChainInfo](), sector: dec[miner0.SectorOnChainInfo](),
 			deadlines: dec[miner0.Deadlines](), deadline: dec[miner0.Deadline](), partition: dec[miner0.Partition](),
 			expirationSet: dec[miner0.ExpirationSet](), vesting: dec[miner0.VestingFunds](),
 		}, true
@@ -211,7 +211,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig2.State](), txn: dec[multisig2.Transaction](),
 			paych: dec[paych2.State](), lane: dec[paych2.LaneState](),
 			verifreg: dec[verifreg2.State](),
-			miner: dec[miner2.State](), minerInfo: dec[miner2.MinerInfo](), precommit: dec[miner2.SectorPreCommitOnChainInfo](), sector: dec[miner2.SectorOnChainInfo](),
+			miner:    dec[miner2.State](), minerInfo: dec[miner2.MinerInfo](), precommit: dec[miner2.SectorPreCommitOnChainInfo](), sector: dec[miner2.SectorOnChainInfo](),
 			deadlines: dec[miner2.Deadlines](), deadline: dec[miner2.Deadline](), partition: dec[miner2.Partition](),
 			expirationSet: dec[miner2.ExpirationSet](), vesting: dec[miner2.VestingFunds](),
 		}, true
@@ -223,7 +223,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig3.State](), txn: dec[multisig3.Transaction](),
 			paych: dec[paych3.State](), lane: dec[paych3.LaneState](),
 			verifreg: dec[verifreg3.State](),
-			miner: dec[miner3.State](), minerInfo: dec[miner3.MinerInfo](), precommit: dec[miner3.SectorPreCommitOnChainInfo](), sector: dec[miner3.SectorOnChainInfo](),
+			miner:    dec[miner3.State](), minerInfo: dec[miner3.MinerInfo](), precommit: dec[miner3.SectorPreCommitOnChainInfo](), sector: dec[miner3.SectorOnChainInfo](),
 			deadlines: dec[miner3.Deadlines](), deadline: dec[miner3.Deadline](), partition: dec[miner3.Partition](),
 			expirationSet: dec[miner3.ExpirationSet](), vesting: dec[miner3.VestingFunds](), post: dec[miner3.WindowedPoSt](),
 		}, true
@@ -235,7 +235,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig4.State](), txn: dec[multisig4.Transaction](),
 			paych: dec[paych4.State](), lane: dec[paych4.LaneState](),
 			verifreg: dec[verifreg4.State](),
-			miner: dec[miner4.State](), minerInfo: dec[miner4.MinerInfo](), precommit: dec[miner4.SectorPreCommitOnChainInfo](), sector: dec[miner4.SectorOnChainInfo](),
+			miner:    dec[miner4.State](), minerInfo: dec[miner4.MinerInfo](), precommit: dec[miner4.SectorPreCommitOnChainInfo](), sector: dec[miner4.SectorOnChainInfo](),
 			deadlines: dec[miner4.Deadlines](), deadline: dec[miner4.Deadline](), partition: dec[miner4.Partition](),
 			expirationSet: dec[miner4.ExpirationSet](), vesting: dec[miner4.VestingFunds](), post: dec[miner4.WindowedPoSt](),
 		}, true
@@ -247,7 +247,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig5.State](), txn: dec[multisig5.Transaction](),
 			paych: dec[paych5.State](), lane: dec[paych5.LaneState](),
 			verifreg: dec[verifreg5.State](),
-			miner: dec[miner5.State](), minerInfo: dec[miner5.MinerInfo](), precommit: dec[miner5.SectorPreCommitOnChainInfo](), sector: dec[miner5.SectorOnChainInfo](),
+			miner:    dec[miner5.State](), minerInfo: dec[miner5.MinerInfo](), precommit: dec[miner5.SectorPreCommitOnChainInfo](), sector: dec[miner5.SectorOnChainInfo](),
 			deadlines: dec[miner5.Deadlines](), deadline: dec[miner5.Deadline](), partition: dec[miner5.Partition](),
 			expirationSet: dec[miner5.ExpirationSet](), vesting: dec[miner5.VestingFunds](), post: dec[miner5.WindowedPoSt](),
 		}, true
@@ -259,7 +259,7 @@ func typesFor(v int) (actorTypes, bool) {
 			multisig: dec[multisig6.State](), txn: dec[multisig6.Transaction](),
 			paych: dec[paych6.State](), lane: dec[paych6.LaneState](),
 			verifreg: dec[verifreg6.State](),
-			miner: dec[miner6.State](), minerInfo: dec[miner6.MinerInfo](), precommit: dec[miner6.SectorPreCommitOnChainInfo](), sector: dec[miner6.SectorOnChainInfo](),
+			miner:    dec[miner6.State](), minerInfo: dec[miner6.MinerInfo](), precommit: dec[miner6.SectorPreCommitOnChainInfo](), sector: dec[miner6.SectorOnChainInfo](),
 			deadlines: dec[miner6.Deadlines](), deadline: dec[miner6.Deadline](), partition: dec[miner6.Partition](),
 			expirationSet: dec[miner6.ExpirationSet](), vesting: dec[miner6.VestingFunds](), post: dec[miner6.WindowedPoSt](),
 		}, true

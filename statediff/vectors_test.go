@@ -33,8 +33,8 @@ func loadVector(t testing.TB, rel string) testVector {
 		t.Skipf("corpus not available: %v", err)
 	}
 	var v struct {
-		CAR  string `json:"car"`
-		Pre  struct {
+		CAR string `json:"car"`
+		Pre struct {
 			StateTree struct {
 				RootCID cid.Cid `json:"root_cid"`
 			} `json:"state_tree"`
