@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tvx-project/tvx/internal/testcorpus"
 )
 
-const sharedCorpus = "../../shared/test-vectors/corpus"
 
 func sampleFile(t testing.TB) string {
 	t.Helper()
@@ -192,9 +193,9 @@ func TestProtocolTable(t *testing.T) {
 // TestSharedCorpus decodes every public vector and its CAR, and checks the
 // variants' codenames agree with the protocol table.
 func TestSharedCorpus(t *testing.T) {
-	files, err := Walk(sharedCorpus)
+	files, err := Walk(testcorpus.Shared(t))
 	if err != nil {
-		t.Skipf("shared corpus not available: %v", err)
+		t.Fatal(err)
 	}
 	variants := 0
 	for _, f := range files {

@@ -24,11 +24,9 @@ import (
 	cbornode "github.com/ipfs/go-ipld-cbor"
 	carv2 "github.com/ipld/go-car/v2"
 	cbg "github.com/whyrusleeping/cbor-gen"
-)
 
-// corpusDir is where the public test vectors live on the development machine;
-// TVX_CORPUS points the test elsewhere.
-const corpusDir = "/work/shared/test-vectors/corpus"
+	"github.com/tvx-project/tvx/internal/testcorpus"
+)
 
 // chaosVector is the part of a vector file this package's tests read.
 type chaosVector struct {
@@ -54,13 +52,7 @@ type chaosVector struct {
 // loadChaosVectors returns every corpus vector selecting the chaos actor.
 func loadChaosVectors(t *testing.T) []*chaosVector {
 	t.Helper()
-	dir := os.Getenv("TVX_CORPUS")
-	if dir == "" {
-		dir = corpusDir
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
+	dir := testcorpus.Shared(t)
 	var out []*chaosVector
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
