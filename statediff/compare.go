@@ -1,6 +1,7 @@
 package statediff
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"strings"
@@ -89,6 +90,14 @@ func cmpOptions(c *leafCollector) cmp.Options {
 		cmp.Comparer(func(a, b address.Address) bool { return a == b }),
 		cmp.Comparer(func(a, b sbig.Int) bool { return bigOf(a).Cmp(bigOf(b)) == 0 }),
 		cmp.Comparer(bitFieldsEqual),
+		// Byte strings (peer IDs, multiaddrs, proofs, params) are single
+		// values: a per-byte edit script would be noise.
+		cmp.FilterPath(func(p cmp.Path) bool {
+			t := p.Last().Type()
+			return t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
+		}, cmp.Comparer(func(a, b any) bool {
+			return bytes.Equal(reflect.ValueOf(a).Bytes(), reflect.ValueOf(b).Bytes())
+		})),
 		cmp.Exporter(func(reflect.Type) bool { return true }),
 		cmp.Reporter(c),
 	}
