@@ -20,12 +20,9 @@ import (
 	"github.com/ipfs/go-cid"
 	cbornode "github.com/ipfs/go-ipld-cbor"
 	carbs "github.com/ipld/go-car/v2/blockstore"
+	"github.com/tvx-project/tvx/internal/testcorpus"
 	cbg "github.com/whyrusleeping/cbor-gen"
 )
-
-// sharedCorpus is the public test-vector corpus on the development machine.
-// TVX_CORPUS (a path list) adds roots; the tests skip when none exists.
-const sharedCorpus = "/work/shared/test-vectors/corpus"
 
 // testVector is the part of a vector file these tests read.
 type testVector struct {
@@ -54,15 +51,13 @@ type testVector struct {
 	} `json:"postconditions"`
 }
 
-func corpusRoots() []string {
-	var roots []string
-	seen := map[string]bool{}
-	for _, r := range append(filepath.SplitList(os.Getenv("TVX_CORPUS")), sharedCorpus) {
-		if r == "" || seen[r] {
-			continue
-		}
-		seen[r] = true
-		if st, err := os.Stat(r); err == nil && st.IsDir() {
+// corpusRoots returns the public corpus beside the repository (skipping the
+// test when it is absent) and any extra roots listed in TVX_CORPUS.
+func corpusRoots(t testing.TB) []string {
+	t.Helper()
+	roots := []string{testcorpus.Shared(t)}
+	for _, r := range filepath.SplitList(os.Getenv("TVX_CORPUS")) {
+		if st, err := os.Stat(r); err == nil && st.IsDir() && r != roots[0] {
 			roots = append(roots, r)
 		}
 	}
@@ -74,7 +69,8 @@ func corpusRoots() []string {
 func loadVectors(t testing.TB, parts ...string) []*testVector {
 	t.Helper()
 	var out []*testVector
-	for _, root := range corpusRoots() {
+	roots := corpusRoots(t)
+	for _, root := range roots {
 		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
 				return err
@@ -101,7 +97,7 @@ func loadVectors(t testing.TB, parts ...string) []*testVector {
 		}
 	}
 	if len(out) == 0 {
-		t.Skipf("no corpus vectors matching %q under %v", parts, corpusRoots())
+		t.Skipf("no corpus vectors matching %q under %v", parts, roots)
 	}
 	return out
 }
