@@ -1,8 +1,254 @@
 package driver
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
 
-// execMessageClass applies the messages of a message-class vector.
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
+	"github.com/filecoin-project/go-state-types/network"
+	"github.com/ipfs/go-cid"
+
+	"github.com/tvx-project/tvx/driver/randomness"
+	"github.com/tvx-project/tvx/driver/trace"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/statediff"
+	"github.com/tvx-project/tvx/vm"
+	"github.com/tvx-project/tvx/vm/actors"
+	"github.com/tvx-project/tvx/vm/chaos"
+	"github.com/tvx-project/tvx/vm/syscalls"
+)
+
+// execMessageClass applies the messages of a message-class vector one by
+// one, each on the state the previous one left, and checks every receipt
+// and the final state root.
 func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
-	return failf(errNotImplemented.Error())
+	v := r.vector
+	env, err := newExecEnv(r)
+	if err != nil {
+		return Outcome{Status: Error, Reason: err.Error()}
+	}
+	if len(v.Post.Receipts) != len(v.ApplyMessages) {
+		return Outcome{Status: Error, Reason: fmt.Sprintf("%s: postconditions.receipts: %d receipts for %d messages",
+			v.Path, len(v.Post.Receipts), len(v.ApplyMessages))}
+	}
+	traces := env.expectedTraces(r)
+
+	root := v.Pre.StateTree.RootCID
+	var mismatches []string
+	var detail strings.Builder
+	for i, am := range v.ApplyMessages {
+		msg, err := vm.DecodeMessage(am.Bytes)
+		if err != nil {
+			return Outcome{Status: Error, Reason: fmt.Sprintf("%s: apply_messages[%d]: %v", v.Path, i, err)}
+		}
+		epoch := abi.ChainEpoch(r.variant.Epoch)
+		if am.EpochOffset != nil {
+			epoch += abi.ChainEpoch(*am.EpochOffset)
+		}
+		res, post, err := env.apply(ctx, r, root, epoch, msg)
+		if err != nil {
+			return Outcome{Status: Fail, Reason: fmt.Sprintf("message %d: %v", i, err), AssumedProofs: env.assumedProofs()}
+		}
+		root = post
+		for _, mm := range compareReceipt(v.Post.Receipts[i], res) {
+			line := fmt.Sprintf("message %d: %s", i, mm)
+			if strings.HasPrefix(mm, "gas used") {
+				if div := firstGasDivergence(traces, i, res); div != "" {
+					line += "; " + div
+				}
+			}
+			mismatches = append(mismatches, line)
+			if res.Error != "" {
+				fmt.Fprintf(&detail, "message %d actor error: %s\n", i, res.Error)
+			}
+		}
+	}
+
+	if want := v.Post.StateTree.RootCID; want != root {
+		mismatches = append(mismatches, fmt.Sprintf("post state root: expected %s, got %s", want, root))
+		if err := statediff.WriteReport(ctx, &detail, r.blocks, v.Pre.StateTree.RootCID, want, root); err != nil {
+			fmt.Fprintf(&detail, "statediff failed: %v\n", err)
+		}
+	}
+	out := Outcome{Status: Pass, AssumedProofs: env.assumedProofs()}
+	if len(mismatches) > 0 {
+		out.Status = Fail
+		out.Reason = mismatches[0]
+		if len(mismatches) > 1 {
+			out.Reason += fmt.Sprintf(" (and %d more)", len(mismatches)-1)
+		}
+		out.Detail = strings.Join(mismatches, "\n") + "\n" + detail.String()
+	}
+	return out
+}
+
+// execEnv is what every message of one run shares.
+type execEnv struct {
+	registry *actors.Registry
+	rand     *randomness.Source
+	verifier *syscalls.DefaultVerifier
+	baseFee  abi.TokenAmount
+	circ     abi.TokenAmount
+	nv       network.Version
+	logger   vm.Logger
+}
+
+func newExecEnv(r *run) (*execEnv, error) {
+	v := r.vector
+	reg, err := actors.NewBuiltinRegistry()
+	if err != nil {
+		return nil, fmt.Errorf("actor registry: %w", err)
+	}
+	if v.ChaosActor() {
+		reg = reg.Clone()
+		if err := reg.Register(0, true, chaos.Actor{}); err != nil {
+			return nil, fmt.Errorf("register chaos actor: %w", err)
+		}
+	}
+	rnd, err := randomness.New(v.Randomness, randomness.WithLogger(r.log))
+	if err != nil {
+		return nil, fmt.Errorf("%s: randomness: %w", v.Path, err)
+	}
+	env := &execEnv{
+		registry: reg,
+		rand:     rnd,
+		verifier: syscalls.NewDefaultVerifier(),
+		baseFee:  vm.DefaultBaseFee,
+		circ:     vm.TotalFilecoin(),
+		nv:       network.Version(r.variant.NetworkVersion),
+		logger:   r.log,
+	}
+	if v.Pre.BaseFee != nil {
+		env.baseFee = big.NewFromGo(v.Pre.BaseFee)
+	}
+	if v.Pre.CircSupply != nil {
+		env.circ = big.NewFromGo(v.Pre.CircSupply)
+	}
+	return env, nil
+}
+
+func (e *execEnv) assumedProofs() int { return int(e.verifier.AssumedValid()) }
+
+// apply runs one message in a fresh machine on root and returns its result
+// and the flushed post-state root.
+func (e *execEnv) apply(ctx context.Context, r *run, root cid.Cid, epoch abi.ChainEpoch, msg *vm.Message) (*vm.ApplyResult, cid.Cid, error) {
+	m, err := vm.New(ctx, r.blocks, root, vm.Config{
+		NetworkVersion: e.nv,
+		Epoch:          epoch,
+		BaseFee:        e.baseFee,
+		CircSupply:     e.circ,
+		Rand:           e.rand,
+		Registry:       e.registry,
+		Verifier:       e.verifier,
+		TraceGas:       true,
+		Logger:         e.logger,
+	})
+	if err != nil {
+		return nil, cid.Undef, fmt.Errorf("start VM: %w", err)
+	}
+	n, err := msg.ChainLength()
+	if err != nil {
+		return nil, cid.Undef, fmt.Errorf("encode message: %w", err)
+	}
+	res, err := m.ApplyMessage(ctx, msg, n)
+	if err != nil {
+		if errors.Is(err, vm.ErrFatal) {
+			return nil, cid.Undef, fmt.Errorf("VM failure: %w", err)
+		}
+		return nil, cid.Undef, fmt.Errorf("message not applicable: %w", err)
+	}
+	post, err := m.Flush(ctx)
+	if err != nil {
+		return nil, cid.Undef, fmt.Errorf("flush state: %w", err)
+	}
+	return res, post, nil
+}
+
+// compareReceipt lists every way res differs from the expected receipt.
+func compareReceipt(want *schema.Receipt, res *vm.ApplyResult) []string {
+	var out []string
+	if int64(want.ExitCode) != int64(res.ExitCode) {
+		out = append(out, fmt.Sprintf("exit code: expected %d, got %d", want.ExitCode, res.ExitCode))
+	}
+	if !bytes.Equal(want.ReturnValue, res.Return) {
+		out = append(out, fmt.Sprintf("return: expected %q, got %q",
+			base64.StdEncoding.EncodeToString(want.ReturnValue), base64.StdEncoding.EncodeToString(res.Return)))
+	}
+	if want.GasUsed != res.GasUsed {
+		out = append(out, fmt.Sprintf("gas used: expected %d, got %d", want.GasUsed, res.GasUsed))
+	}
+	return out
+}
+
+// expectedTraces decodes the vector's recorded execution traces, if any.
+func (e *execEnv) expectedTraces(r *run) []*trace.ExecutionTrace {
+	d := r.vector.Diagnostics
+	if d == nil {
+		return nil
+	}
+	ts, err := trace.Decode(d)
+	if err != nil {
+		r.log.Logf("%s: diagnostics unreadable, gas mismatches will not be localised: %v", r.vector.Path, err)
+		return nil
+	}
+	return ts
+}
+
+// firstGasDivergence names the first billable charge where message i's gas
+// trace differs from the recorded one ("" when there is nothing to compare).
+func firstGasDivergence(traces []*trace.ExecutionTrace, i int, res *vm.ApplyResult) string {
+	if i >= len(traces) || traces[i] == nil {
+		return ""
+	}
+	want := trace.Billable(trace.Flatten(traces[i]))
+	got := trace.Billable(trace.Flatten(resultTrace(res)))
+	_, msg, diverged := trace.FirstDivergence(want, got)
+	if !diverged {
+		return "gas charges match the recorded trace"
+	}
+	return "first differing gas charge: " + msg
+}
+
+// resultTrace regroups a result's gas trace by call frame, the shape of a
+// Lotus execution trace, so it can be flattened and compared with one.
+func resultTrace(res *vm.ApplyResult) *trace.ExecutionTrace {
+	if len(res.FrameParents) == 0 {
+		return &trace.ExecutionTrace{}
+	}
+	// Build frames bottom-up: children are attached after all their own
+	// charges and subcalls are in place, since ExecutionTrace stores
+	// subcalls by value.
+	nodes := make([]trace.ExecutionTrace, len(res.FrameParents))
+	for _, c := range res.GasTrace {
+		if c.Frame < 0 || c.Frame >= len(nodes) {
+			continue
+		}
+		nodes[c.Frame].GasCharges = append(nodes[c.Frame].GasCharges, trace.GasCharge{
+			Name:       c.Name,
+			TotalGas:   c.Total(),
+			ComputeGas: c.Compute,
+			StorageGas: c.Storage,
+		})
+	}
+	children := make([][]int, len(nodes))
+	for f, p := range res.FrameParents {
+		if p >= 0 && p < len(nodes) {
+			children[p] = append(children[p], f)
+		}
+	}
+	var build func(f int) trace.ExecutionTrace
+	build = func(f int) trace.ExecutionTrace {
+		n := nodes[f]
+		for _, c := range children[f] {
+			n.Subcalls = append(n.Subcalls, build(c))
+		}
+		return n
+	}
+	top := build(0)
+	return &top
 }

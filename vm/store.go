@@ -1,0 +1,154 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/filecoin-project/go-state-types/cbor"
+	"github.com/filecoin-project/go-state-types/exitcode"
+	block "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
+	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/tvx-project/tvx/vm/gas"
+)
+
+// actorCIDPrefix is how actor state blocks are addressed: CIDv1, DAG-CBOR,
+// blake2b-256.
+var actorCIDPrefix = cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.BLAKE2B_MIN + 31, MhLength: -1}
+
+// errStateCommit is raised (as a plain panic, i.e. an actor crash) when an
+// actor's head moved under an open state operation.
+var errStateCommit = errors.New("actor state head changed during the state operation")
+
+// chargedGet reads a block through the gas meter and decodes it into out.
+// Every failure to read, including a missing block, is returned as an
+// error: the state a message reaches must be present.
+func (rt *Runtime) chargedGet(c cid.Cid, out cbg.CBORUnmarshaler) error {
+	rt.charge(rt.m.prices.OnIpldGet())
+	blk, err := rt.m.bs.Get(rt.ctx, c)
+	if err != nil {
+		return fmt.Errorf("get block %s: %w", c, err)
+	}
+	rt.charge(gas.Named(gas.NameOnIpldGetEnd))
+	rt.charge(gas.Named(gas.NameOnActorExec))
+	if err := out.UnmarshalCBOR(bytes.NewReader(blk.RawData())); err != nil {
+		return fmt.Errorf("decode block %s: %w", c, err)
+	}
+	return nil
+}
+
+// StoreGet loads the object at c into o.
+func (rt *Runtime) StoreGet(c cid.Cid, o cbor.Unmarshaler) bool {
+	if err := rt.chargedGet(c, o); err != nil {
+		panic(escalate(err, "store get"))
+	}
+	return true
+}
+
+// StorePut stores x and returns its CID.
+func (rt *Runtime) StorePut(x cbor.Marshaler) cid.Cid {
+	var buf bytes.Buffer
+	if err := x.MarshalCBOR(&buf); err != nil {
+		rt.Abortf(exitcode.ErrSerialization, "encode object: %v", err)
+	}
+	c, err := rt.chargedPut(buf.Bytes())
+	if err != nil {
+		panic(escalate(err, "store put"))
+	}
+	return c
+}
+
+func (rt *Runtime) chargedPut(data []byte) (cid.Cid, error) {
+	c, err := actorCIDPrefix.Sum(data)
+	if err != nil {
+		return cid.Undef, err
+	}
+	blk, err := block.NewBlockWithCid(data, c)
+	if err != nil {
+		return cid.Undef, err
+	}
+	rt.charge(rt.m.prices.OnIpldPut(len(data)))
+	if err := rt.m.bs.Put(rt.ctx, blk); err != nil {
+		return cid.Undef, fmt.Errorf("put block %s: %w", c, err)
+	}
+	rt.charge(gas.Named(gas.NameOnActorExec))
+	return c, nil
+}
+
+// chargedStore is an IPLD store over the runtime's gas meter, for reads the
+// protocol charges to the executing actor (such as resolving a signer's key).
+type chargedStore struct{ rt *Runtime }
+
+func (s chargedStore) Get(_ context.Context, c cid.Cid, out interface{}) error {
+	u, ok := out.(cbg.CBORUnmarshaler)
+	if !ok {
+		return fmt.Errorf("%T cannot be decoded from CBOR", out)
+	}
+	return s.rt.chargedGet(c, u)
+}
+
+func (s chargedStore) Put(_ context.Context, v interface{}) (cid.Cid, error) {
+	m, ok := v.(cbg.CBORMarshaler)
+	if !ok {
+		return cid.Undef, fmt.Errorf("%T cannot be encoded to CBOR", v)
+	}
+	var buf bytes.Buffer
+	if err := m.MarshalCBOR(&buf); err != nil {
+		return cid.Undef, err
+	}
+	return s.rt.chargedPut(buf.Bytes())
+}
+
+// StateCreate stores the initial state of the executing actor.
+func (rt *Runtime) StateCreate(obj cbor.Marshaler) {
+	c := rt.StorePut(obj)
+	rt.commitState(emptyObjectCID, c)
+}
+
+// StateReadonly loads the executing actor's state into obj.
+func (rt *Runtime) StateReadonly(obj cbor.Unmarshaler) {
+	a, err := rt.m.tree.GetActor(rt.receiver)
+	if err != nil {
+		rt.Abortf(exitcode.SysErrorIllegalArgument, "get actor for read-only state: %v", err)
+	}
+	rt.StoreGet(a.Head, obj)
+}
+
+// StateTransaction loads the executing actor's state into obj, runs f
+// (which may modify obj but not send) and stores the result.
+func (rt *Runtime) StateTransaction(obj cbor.Er, f func()) {
+	if obj == nil {
+		rt.Abortf(exitcode.SysErrorIllegalActor, "state transaction needs a state object")
+	}
+	a, err := rt.m.tree.GetActor(rt.receiver)
+	if err != nil {
+		rt.Abortf(exitcode.SysErrorIllegalActor, "get actor for state transaction: %v", err)
+	}
+	base := a.Head
+	rt.StoreGet(base, obj)
+	rt.allowInternal = false
+	f()
+	rt.allowInternal = true
+	c := rt.StorePut(obj)
+	rt.commitState(base, c)
+}
+
+// commitState moves the executing actor's head from old to new. A head that
+// moved meanwhile is an actor crash, not an abort.
+func (rt *Runtime) commitState(old, new cid.Cid) {
+	a, err := rt.m.tree.GetActor(rt.receiver)
+	if err != nil {
+		panic(fmt.Errorf("commit state: %w", err))
+	}
+	if a.Head != old {
+		panic(errStateCommit)
+	}
+	a.Head = new
+	if err := rt.m.tree.SetActor(rt.receiver, a); err != nil {
+		panic(fmt.Errorf("commit state: %w", err))
+	}
+}
