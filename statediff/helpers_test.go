@@ -2,6 +2,7 @@ package statediff
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -72,3 +73,7 @@ func (h *hidingStore) Get(ctx context.Context, k cid.Cid) (blocks.Block, error) 
 	}
 	return h.Store.Get(ctx, k)
 }
+
+type blocksBlock = blocks.Block
+
+var errReadOnly = errors.New("read-only store")
