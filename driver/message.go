@@ -28,7 +28,7 @@ import (
 // and the final state root.
 func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 	v := r.vector
-	env, err := newExecEnv(r)
+	env, err := newExecEnv(r, d.cfg.newVerifier)
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
@@ -91,14 +91,14 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 type execEnv struct {
 	registry *actors.Registry
 	rand     *randomness.Source
-	verifier *syscalls.DefaultVerifier
+	verifier syscalls.ProofVerifier
 	baseFee  abi.TokenAmount
 	circ     abi.TokenAmount
 	nv       network.Version
 	logger   vm.Logger
 }
 
-func newExecEnv(r *run) (*execEnv, error) {
+func newExecEnv(r *run, newVerifier func() syscalls.ProofVerifier) (*execEnv, error) {
 	v := r.vector
 	reg, err := actors.NewBuiltinRegistry()
 	if err != nil {
@@ -117,11 +117,16 @@ func newExecEnv(r *run) (*execEnv, error) {
 	env := &execEnv{
 		registry: reg,
 		rand:     rnd,
-		verifier: syscalls.NewDefaultVerifier(),
 		baseFee:  vm.DefaultBaseFee,
 		circ:     vm.TotalFilecoin(),
 		nv:       network.Version(r.variant.NetworkVersion),
 		logger:   r.log,
+	}
+	if newVerifier != nil {
+		env.verifier = newVerifier()
+	}
+	if env.verifier == nil {
+		env.verifier = syscalls.NewDefaultVerifier()
 	}
 	if v.Pre.BaseFee != nil {
 		env.baseFee = big.NewFromGo(v.Pre.BaseFee)
@@ -132,7 +137,13 @@ func newExecEnv(r *run) (*execEnv, error) {
 	return env, nil
 }
 
-func (e *execEnv) assumedProofs() int { return int(e.verifier.AssumedValid()) }
+// assumedProofs is how many proofs the run's verifier accepted by policy.
+func (e *execEnv) assumedProofs() int {
+	if c, ok := e.verifier.(interface{ AssumedValid() int64 }); ok {
+		return int(c.AssumedValid())
+	}
+	return 0
+}
 
 // apply runs one message in a fresh machine on root and returns its result
 // and the flushed post-state root.

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"github.com/tvx-project/tvx/corpus"
+	"github.com/tvx-project/tvx/vm/syscalls"
 )
 
 // Logger receives diagnostic lines. *testing.T satisfies it, as does the
@@ -22,6 +23,9 @@ type config struct {
 	logger           Logger
 	source           corpus.Source
 	includeIncorrect bool
+	// newVerifier makes the proof verifier of one run (nil: the default
+	// policy verifier, syscalls.DefaultVerifier).
+	newVerifier func() syscalls.ProofVerifier
 }
 
 func defaults() config {
@@ -51,4 +55,12 @@ func WithSource(s corpus.Source) Option {
 // instead of skipping them.
 func WithIncludeIncorrect(on bool) Option {
 	return func(c *config) { c.includeIncorrect = on }
+}
+
+// WithProofVerifier makes every run verify SNARK proofs with a verifier
+// returned by newVerifier (called once per run, so counts stay per run)
+// instead of the default policy verifier. Outcome.AssumedProofs is filled
+// in when the verifier has an AssumedValid() int64 method.
+func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
+	return func(c *config) { c.newVerifier = newVerifier }
 }
