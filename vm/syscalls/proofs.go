@@ -162,10 +162,10 @@ func checkCommitments(sealed, unsealed cid.Cid) error {
 	return nil
 }
 
-// checkPoSt checks the shape of a PoSt: at least one proof, each of a known
-// type of the right kind whose bytes are a whole, non-zero number of
-// per-partition proofs, and challenged sectors whose seal type maps to that
-// PoSt type.
+// checkPoSt checks the shape of a PoSt: at least one proof (one per PoSt
+// type among the sectors), each of a known type of the right kind whose
+// bytes are a whole, non-zero number of per-partition proofs, and challenged
+// sectors whose seal type maps to one of the proofs' types.
 func checkPoSt(proofs []proof.PoStProof, sectors []proof.SectorInfo, winning bool) error {
 	if len(proofs) == 0 {
 		return fmt.Errorf("no proofs")
@@ -177,7 +177,9 @@ func checkPoSt(proofs []proof.PoStProof, sectors []proof.SectorInfo, winning boo
 	if winning {
 		kind = "winning"
 	}
+	types := make(map[abi.RegisteredPoStProof]bool, len(proofs))
 	for i, p := range proofs {
+		types[p.PoStProof] = true
 		ppi, ok := abi.PoStProofInfos[p.PoStProof]
 		if !ok {
 			return fmt.Errorf("proof %d: unknown post proof type %d", i, p.PoStProof)
@@ -201,8 +203,8 @@ func checkPoSt(proofs []proof.PoStProof, sectors []proof.SectorInfo, winning boo
 		if winning {
 			want = spi.WinningPoStProof
 		}
-		if want != proofs[0].PoStProof {
-			return fmt.Errorf("challenged sector %d (entry %d): seal proof type %d needs post type %d, proof is type %d", s.SectorNumber, i, s.SealProof, want, proofs[0].PoStProof)
+		if !types[want] {
+			return fmt.Errorf("challenged sector %d (entry %d): seal proof type %d needs a post of type %d, none submitted", s.SectorNumber, i, s.SealProof, want)
 		}
 		if _, err := commcid.CIDToReplicaCommitmentV1(s.SealedCID); err != nil {
 			return fmt.Errorf("challenged sector %d (entry %d): sealed cid: %w", s.SectorNumber, i, err)
