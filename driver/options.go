@@ -26,6 +26,8 @@ type config struct {
 	// newVerifier makes the proof verifier of one run (nil: the default
 	// policy verifier, syscalls.DefaultVerifier).
 	newVerifier func() syscalls.ProofVerifier
+	// callbacks observe every tipset of tipset-class runs (callbacks.go).
+	callbacks []Callback
 }
 
 func defaults() config {

@@ -18,7 +18,7 @@ import (
 // 2^30; cron gets ten thousand block gas limits so that it cannot run out
 // however much deferred work has piled up.
 const (
-	blockGasLimit        int64 = 10_000_000_000
+	blockGasLimit         int64 = 10_000_000_000
 	rewardMessageGasLimit int64 = 1 << 30
 	cronMessageGasLimit   int64 = blockGasLimit * 10_000
 )
