@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
 	carbs "github.com/ipld/go-car/v2/blockstore"
 )
 
@@ -65,4 +66,22 @@ func loadVector(t testing.TB, rel string) testVector {
 		t.Fatalf("%s: car: %v", rel, err)
 	}
 	return testVector{store: bs, pre: v.Pre.StateTree.RootCID, post: v.Post.StateTree.RootCID, carBytes: car}
+}
+
+func carBlockCount(t testing.TB, v testVector) int {
+	t.Helper()
+	br, err := carv2.NewBlockReader(bytes.NewReader(v.carBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, err := br.Next(); err != nil {
+			if err == io.EOF {
+				return n
+			}
+			t.Fatal(err)
+		}
+		n++
+	}
 }
