@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/specs-actors/actors/builtin"
@@ -253,6 +254,8 @@ func TestVerifySignatureRejectsMalformedInput(t *testing.T) {
 	}{
 		{"unknown type", crypto.Signature{Type: 7, Data: secp.sig.Data}, secp.signer},
 		{"secp: ID address", secp.sig, id},
+		{"secp: undefined address", secp.sig, address.Undef},
+		{"bls: undefined address", bls.sig, address.Undef},
 		{"secp: actor address", secp.sig, actor},
 		{"secp: BLS address", secp.sig, bls.signer},
 		{"secp: empty", withData(secp, nil), secp.signer},
@@ -297,5 +300,31 @@ func TestVerifySignatureConcurrent(t *testing.T) {
 	close(failures)
 	for f := range failures {
 		t.Error(f)
+	}
+}
+
+// TestVerifySignatureAcceptsHighS checks the malleated form (n - s, flipped
+// parity) of a real signature still verifies: the chain recovers keys with
+// libsecp256k1's recovery, which does not enforce low-s.
+func TestVerifySignatureAcceptsHighS(t *testing.T) {
+	checked := 0
+	for _, p := range dealProposalSignatures(t) {
+		if p.sig.Type != crypto.SigTypeSecp256k1 {
+			continue
+		}
+		var s secp256k1.ModNScalar
+		s.SetByteSlice(p.sig.Data[32:64])
+		s.Negate()
+		flipped := append([]byte(nil), p.sig.Data...)
+		sb := s.Bytes()
+		copy(flipped[32:64], sb[:])
+		flipped[64] ^= 1
+		if err := VerifySignature(crypto.Signature{Type: crypto.SigTypeSecp256k1, Data: flipped}, p.signer, p.plaintext); err != nil {
+			t.Errorf("%s: malleated signature: %v", p.origin, err)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no secp256k1 corpus signatures")
 	}
 }
