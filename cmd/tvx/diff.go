@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/ipfs/go-cid"
+	carbs "github.com/ipld/go-car/v2/blockstore"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/statediff"
+)
+
+// diffCommand is `tvx diff`: a decoded diff of two state roots, or of a
+// vector's pre- and expected post-state, or extraction of reports from a log.
+func diffCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "diff",
+		Usage: "show what differs between two state trees",
+		UsageText: "tvx diff --car FILE ROOT_A ROOT_B\n" +
+			"tvx diff --vector FILE\n" +
+			"tvx diff --extract DIR < LOG",
+		Description: "Walks both state trees and prints actors added, removed and changed, with\n" +
+			"field-level differences of their decoded state (HAMT and AMT entries included).\n" +
+			"Subtrees with equal CIDs are not read. Blocks missing from the CAR are reported\n" +
+			"and the rest of the diff is still printed.\n\n" +
+			"--vector diffs the vector's pre-state root against its expected post-state root.\n" +
+			"--extract reads a log on stdin and writes each STATEDIFF report found in it to\n" +
+			"DIR/statediff-NNNN.txt.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "car", Usage: "CARv1 or CARv2 `FILE` holding both state trees"},
+			&cli.StringFlag{Name: "vector", Usage: "vector `FILE`: diff its pre-state against its expected post-state"},
+			&cli.StringFlag{Name: "extract", Usage: "write each STATEDIFF report read from stdin to its own file in `DIR`"},
+			&cli.BoolFlag{Name: "color", Usage: "colour the diff (default: only when stdout is a terminal)"},
+		},
+		Action: runDiff,
+	}
+}
+
+func runDiff(c *cli.Context) error {
+	modes := 0
+	for _, f := range []string{"car", "vector", "extract"} {
+		if c.IsSet(f) {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return usageErr("diff: give exactly one of --car, --vector or --extract")
+	}
+	var opts []statediff.Option
+	if useColor(c) {
+		opts = append(opts, statediff.WithColor(true))
+	}
+	switch {
+	case c.IsSet("extract"):
+		if c.NArg() != 0 {
+			return usageErr("diff --extract: unexpected arguments %v (the log is read from stdin)", c.Args().Slice())
+		}
+		dir := c.String("extract")
+		paths, err := statediff.Extract(c.App.Reader, dir)
+		for _, p := range paths {
+			fmt.Fprintln(c.App.Writer, p)
+		}
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		return nil
+
+	case c.IsSet("car"):
+		if c.NArg() != 2 {
+			return usageErr("diff --car FILE: want two state roots ROOT_A ROOT_B, got %d argument(s)", c.NArg())
+		}
+		a, err := parseRoot("ROOT_A", c.Args().Get(0))
+		if err != nil {
+			return err
+		}
+		b, err := parseRoot("ROOT_B", c.Args().Get(1))
+		if err != nil {
+			return err
+		}
+		path := c.String("car")
+		bs, err := carbs.OpenReadOnly(path)
+		if err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("car file %s: %w", path, err)}
+		}
+		defer bs.Close()
+		if err := statediff.Write(c.Context, c.App.Writer, bs, a, b, opts...); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("car file %s: %w", path, err)}
+		}
+		return nil
+
+	default: // --vector
+		if c.NArg() != 0 {
+			return usageErr("diff --vector FILE: unexpected arguments %v", c.Args().Slice())
+		}
+		path := c.String("vector")
+		v, err := schema.LoadFile(path)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		if v.Pre == nil || v.Pre.StateTree == nil || !v.Pre.StateTree.RootCID.Defined() {
+			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field preconditions.state_tree.root_cid is missing", path)}
+		}
+		if v.Post == nil || v.Post.StateTree == nil || !v.Post.StateTree.RootCID.Defined() {
+			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field postconditions.state_tree.root_cid is missing", path)}
+		}
+		car, err := v.CARv1(0)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		bs, err := carbs.NewReadOnly(bytes.NewReader(car), nil)
+		if err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field car: %w", path, err)}
+		}
+		defer bs.Close()
+		if err := statediff.Write(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: %w", path, err)}
+		}
+		return nil
+	}
+}
+
+func parseRoot(name, s string) (cid.Cid, error) {
+	c, err := cid.Decode(s)
+	if err != nil {
+		return cid.Undef, usageErr("diff: %s %q is not a CID: %v", name, s, err)
+	}
+	return c, nil
+}
+
+// useColor honours an explicit --color / --color=false, and otherwise
+// colours only output going straight to a terminal.
+func useColor(c *cli.Context) bool {
+	if c.IsSet("color") {
+		return c.Bool("color")
+	}
+	f, ok := c.App.Writer.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
