@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -251,18 +252,10 @@ func render(v reflect.Value, field string, u unit) string {
 		for i, k := range keys {
 			strs[i] = render(k, "", unitNone) + ": " + render(v.MapIndex(k), field, u)
 		}
-		sortStrings(strs)
+		sort.Strings(strs)
 		return "map{" + strings.Join(strs, ", ") + "}"
 	}
 	return fmt.Sprintf("<%s>", v.Type())
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // formatKey prints a collection key as it appears between brackets.
