@@ -1,0 +1,85 @@
+package driver
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/filecoin-project/go-state-types/abi"
+
+	"github.com/tvx-project/tvx/corpus"
+	"github.com/tvx-project/tvx/driver/trace"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm"
+)
+
+// TestGasTracesMatchRecorded checks the VM's per-frame gas trace against
+// the Lotus traces the vectors carry: for every message whose gas used
+// matches, the billable charges must match one for one, so a gas mismatch
+// can be localised by the first differing charge.
+func TestGasTracesMatchRecorded(t *testing.T) {
+	if _, err := os.Stat(sharedCorpus); err != nil {
+		t.Skipf("shared corpus not present: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("corpus run skipped in -short mode")
+	}
+	paths, err := schema.Walk(sharedCorpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	compared, diverged := 0, 0
+	for _, p := range paths {
+		v, err := schema.LoadFile(p)
+		if err != nil || v.Class != schema.ClassMessage || v.Diagnostics == nil {
+			continue
+		}
+		rel, _ := filepath.Rel(sharedCorpus, p)
+		variant := v.Pre.Variants[0]
+		bs, release, err := corpus.Memory{}.Open(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: nopLogger{}}
+		env, err := newExecEnv(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces := env.expectedTraces(r)
+		root := v.Pre.StateTree.RootCID
+		for i, am := range v.ApplyMessages {
+			msg, err := vm.DecodeMessage(am.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			epoch := abi.ChainEpoch(variant.Epoch)
+			if am.EpochOffset != nil {
+				epoch += abi.ChainEpoch(*am.EpochOffset)
+			}
+			res, post, err := env.apply(ctx, r, root, epoch, msg)
+			if err != nil {
+				break
+			}
+			root = post
+			if i >= len(traces) || res.GasUsed != v.Post.Receipts[i].GasUsed {
+				continue
+			}
+			want := trace.Billable(trace.Flatten(traces[i]))
+			got := trace.Billable(trace.Flatten(resultTrace(res)))
+			compared++
+			if _, msg, d := trace.FirstDivergence(want, got); d {
+				diverged++
+				if diverged <= 10 {
+					t.Errorf("%s message %d: %s", rel, i, msg)
+				}
+			}
+		}
+		release()
+	}
+	t.Logf("compared %d message traces, %d diverged", compared, diverged)
+	if compared == 0 {
+		t.Fatal("no traces compared")
+	}
+}
