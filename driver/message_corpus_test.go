@@ -15,9 +15,12 @@ import (
 const sharedCorpus = "/work/shared/test-vectors/corpus"
 
 // TestMessageCorpus runs every variant of every message-class vector of the
-// shared corpus and reports pass counts per suite. Vectors whose outcome
-// (after negation) is not a pass are listed; the test fails only on errors
-// and on suites this VM is expected to pass entirely.
+// shared corpus and reports pass counts per suite. Two kinds of failure are
+// expected and only logged: negated vectors that reproduce exactly (they
+// record behaviour of the reference implementation, which this VM follows),
+// and the window PoSt vectors the chain decided by rejecting a proof that
+// the default verifier accepts by policy. Any other failure or error fails
+// the test.
 func TestMessageCorpus(t *testing.T) {
 	if _, err := os.Stat(sharedCorpus); err != nil {
 		t.Skipf("shared corpus not present: %v", err)
@@ -68,6 +71,7 @@ func TestMessageCorpus(t *testing.T) {
 	sort.Slice(results, func(i, j int) bool { return results[i].name < results[j].name })
 
 	type count struct{ pass, fail, skip, errs int }
+	negatedPasses := 0
 	counts := map[string]*count{}
 	for _, r := range results {
 		c := counts[r.suite]
@@ -78,9 +82,20 @@ func TestMessageCorpus(t *testing.T) {
 		switch r.out.Status {
 		case Pass:
 			c.pass++
+			if strings.HasPrefix(r.out.Reason, "negated: ") {
+				negatedPasses++
+				t.Logf("PASS by negation %s: %s", r.name, r.out.Reason)
+			}
 		case Fail:
 			c.fail++
-			t.Logf("FAIL %s: %s", r.name, r.out.Reason)
+			switch {
+			case r.out.Reason == "negated vector matched its postconditions":
+				t.Logf("FAIL (negated, matches the reference) %s", r.name)
+			case strings.Contains(r.name, "/SubmitWindowedPoSt/16/") && r.out.AssumedProofs > 0:
+				t.Logf("FAIL (proof accepted by policy) %s: %s", r.name, r.out.Reason)
+			default:
+				t.Errorf("FAIL %s: %s\n%s", r.name, r.out.Reason, r.out.Detail)
+			}
 		case Skip:
 			c.skip++
 		case Error:
@@ -102,5 +117,5 @@ func TestMessageCorpus(t *testing.T) {
 		total.skip += c.skip
 		total.errs += c.errs
 	}
-	t.Logf("total            pass %4d  fail %4d  skip %3d  error %3d", total.pass, total.fail, total.skip, total.errs)
+	t.Logf("total            pass %4d  fail %4d  skip %3d  error %3d (passes by negation: %d)", total.pass, total.fail, total.skip, total.errs, negatedPasses)
 }

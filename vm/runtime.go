@@ -19,6 +19,11 @@ import (
 
 	rt0 "github.com/filecoin-project/specs-actors/actors/runtime"
 	rt2 "github.com/filecoin-project/specs-actors/v2/actors/runtime"
+	rt3 "github.com/filecoin-project/specs-actors/v3/actors/runtime"
+	rt4 "github.com/filecoin-project/specs-actors/v4/actors/runtime"
+	rt5 "github.com/filecoin-project/specs-actors/v5/actors/runtime"
+	rt6 "github.com/filecoin-project/specs-actors/v6/actors/runtime"
+	rt7 "github.com/filecoin-project/specs-actors/v7/actors/runtime"
 
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/gas"
@@ -27,8 +32,9 @@ import (
 
 // Runtime is what one actor invocation sees: its caller, receiver and
 // value, the state tree through gas-charged operations, syscalls and sends.
-// It satisfies the specs-actors v0.9 and v2 runtime interfaces (they have
-// the same method set). Failures are reported the way actors expect: by
+// It satisfies the runtime interfaces of specs-actors v0.9 and v2 (which
+// have the same method set) and of v3 to v7 (which add syscalls), so later
+// actors versions need only registering. Failures are reported the way actors expect: by
 // panicking with an abort that the invocation boundary recovers.
 type Runtime struct {
 	ctx  context.Context
@@ -50,6 +56,11 @@ type Runtime struct {
 var (
 	_ rt0.Runtime = (*Runtime)(nil)
 	_ rt2.Runtime = (*Runtime)(nil)
+	_ rt3.Runtime = (*Runtime)(nil)
+	_ rt4.Runtime = (*Runtime)(nil)
+	_ rt5.Runtime = (*Runtime)(nil)
+	_ rt6.Runtime = (*Runtime)(nil)
+	_ rt7.Runtime = (*Runtime)(nil)
 )
 
 func (rt *Runtime) chargeSafe(g gas.Charge) *actorError { return rt.call.charge(g, rt.frame) }

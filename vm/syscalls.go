@@ -158,3 +158,17 @@ var _ syscalls.ConsensusFaultEnv = faultEnv{}
 
 // errNoRuntime is returned when an actor export cannot take this runtime.
 var errNoRuntime = errors.New("actor method cannot run on this runtime")
+
+// VerifyAggregateSeals verifies an aggregated seal proof (actors v5 and later).
+func (rt *Runtime) VerifyAggregateSeals(agg proof.AggregateSealVerifyProofAndInfos) error {
+	rt.charge(rt.m.prices.OnVerifyAggregateSeals(agg.SealProof, len(agg.Infos)))
+	defer rt.afterSyscall()
+	return rt.m.cfg.Verifier.VerifyAggregateSeals(agg)
+}
+
+// VerifyReplicaUpdate verifies a sector replica update proof (actors v7).
+func (rt *Runtime) VerifyReplicaUpdate(info proof.ReplicaUpdateInfo) error {
+	rt.charge(rt.m.prices.OnVerifyReplicaUpdate())
+	defer rt.afterSyscall()
+	return rt.m.cfg.Verifier.VerifyReplicaUpdate(info)
+}
