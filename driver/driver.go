@@ -6,10 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/statediff"
 )
 
 // Driver runs vector variants. A Driver holds only its configuration, so one
@@ -34,6 +38,10 @@ type run struct {
 	// blocks serves the vector's CAR and buffers the VM's writes.
 	blocks *corpus.Buffered
 	log    Logger
+
+	// actualRoot is the post-state root the VM computed, set by the class
+	// executors once the last message or tipset is applied.
+	actualRoot cid.Cid
 }
 
 // Run replays variant of v and reports the outcome. Vectors hinted incorrect
@@ -70,10 +78,32 @@ func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Varia
 	default:
 		return Outcome{Status: Error, Reason: fmt.Sprintf("%s: field class: unsupported class %q", v.Path, v.Class)}
 	}
+	if out.Status == Fail && d.cfg.stateDiff {
+		out.Detail = d.stateDiff(ctx, r, out.Detail)
+	}
 	if incorrect && negate {
 		out = negated(out)
 	}
 	return out
+}
+
+// stateDiff appends the three-way diff of a run whose post-state root is
+// wrong to detail.
+func (d *Driver) stateDiff(ctx context.Context, r *run, detail string) string {
+	expected := r.vector.Post.StateTree.RootCID
+	if !r.actualRoot.Defined() || r.actualRoot.Equals(expected) {
+		return detail
+	}
+	var buf strings.Builder
+	if detail != "" {
+		buf.WriteString(strings.TrimRight(detail, "\n") + "\n")
+	}
+	err := statediff.WriteReport(ctx, &buf, r.blocks, r.vector.Pre.StateTree.RootCID, expected, r.actualRoot,
+		statediff.WithColor(d.cfg.color))
+	if err != nil {
+		buf.WriteString(fmt.Sprintf("statediff failed: %v\n", err))
+	}
+	return buf.String()
 }
 
 // negated inverts a completed run: a negated vector records a behaviour the

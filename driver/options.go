@@ -23,6 +23,8 @@ type config struct {
 	logger           Logger
 	source           corpus.Source
 	includeIncorrect bool
+	// stateDiff and color: see WithStateDiff.
+	stateDiff, color bool
 	// newVerifier makes the proof verifier of one run (nil: the default
 	// policy verifier, syscalls.DefaultVerifier).
 	newVerifier func() syscalls.ProofVerifier
@@ -65,4 +67,12 @@ func WithIncludeIncorrect(on bool) Option {
 // in when the verifier has an AssumedValid() int64 method.
 func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
 	return func(c *config) { c.newVerifier = newVerifier }
+}
+
+// WithStateDiff attaches to the outcome of a run whose post-state root does
+// not match a three-way state diff (expected vs actual, initial vs actual,
+// initial vs expected) between the STATEDIFF marker lines. color adds
+// terminal colours to the diff body (never to the marker lines).
+func WithStateDiff(on, color bool) Option {
+	return func(c *config) { c.stateDiff, c.color = on, color }
 }

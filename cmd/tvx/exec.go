@@ -37,6 +37,8 @@ relied on that policy.`,
 			&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "vectors to run at once"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per result instead of a line"},
 			&cli.BoolFlag{Name: "include-incorrect", Usage: "run vectors hinted incorrect (and not negated) instead of skipping them"},
+			&cli.StringFlag{Name: "statediff", Usage: "print a state diff, between STATEDIFF marker lines, when a post-state root differs: on or off (default: on for a single vector, off for directory runs)"},
+			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
 		},
 		Action: runExec,
 	}
@@ -104,10 +106,21 @@ func runExec(c *cli.Context) error {
 		inputs[0].vector = v
 	}
 
+	diffOn := single
+	switch c.String("statediff") {
+	case "":
+	case "on":
+		diffOn = true
+	case "off":
+		diffOn = false
+	default:
+		return usageErr("--statediff: want on or off, got %q", c.String("statediff"))
+	}
 	rep := newReporter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
 	d := driver.New(
 		driver.WithLogger(rep),
 		driver.WithIncludeIncorrect(c.Bool("include-incorrect")),
+		driver.WithStateDiff(diffOn, c.Bool("color") || (!c.Bool("json") && isTerminal(c.App.Writer))),
 	)
 	runAll(c.Context, d, inputs, c.String("variant"), c.Int("parallel"), rep)
 	sum := rep.finish()
