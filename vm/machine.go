@@ -89,7 +89,6 @@ func TotalFilecoin() abi.TokenAmount {
 
 // Machine applies messages to a state tree.
 type Machine struct {
-	ctx      context.Context
 	cfg      Config
 	rules    netver.Rules
 	prices   *gas.PriceList
@@ -129,7 +128,7 @@ func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine
 	if err != nil {
 		return nil, err
 	}
-	return &Machine{ctx: ctx, cfg: cfg, rules: rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree}, nil
+	return &Machine{cfg: cfg, rules: rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree}, nil
 }
 
 // StateTree exposes the machine's state tree (for callers that inspect or
@@ -192,7 +191,8 @@ func rejected(code exitcode.ExitCode, penalty abi.TokenAmount, format string, ar
 // would not accept at all (zero or negative gas limit) and fatal VM
 // conditions are errors; every other failure is a receipt with a non-zero
 // exit code.
-func (m *Machine) ApplyMessage(ctx context.Context, msg *Message, chainLen int) (*ApplyResult, error) {
+func (m *Machine) ApplyMessage(ctx context.Context, msg *Message, chainLen int) (res *ApplyResult, err error) {
+	defer recoverFatal(&res, &err)
 	if err := checkMessage(msg); err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *Message, chainLen int) 
 		return nil, fmt.Errorf("gas settlement left %s in escrow", holder)
 	}
 
-	res := &ApplyResult{ExitCode: code, Return: ret, GasUsed: used, Outputs: out, GasTrace: call.trace, FrameParents: call.frames}
+	res = &ApplyResult{ExitCode: code, Return: ret, GasUsed: used, Outputs: out, GasTrace: call.trace, FrameParents: call.frames}
 	if aerr != nil {
 		res.Error = aerr.Error()
 	}
@@ -308,17 +308,28 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *Message, chainLen int) 
 // ApplyImplicitMessage applies a message the system sends on its own (block
 // rewards, cron). It is not checked, pays no gas and reports zero gas used;
 // a failed send is not reverted.
-func (m *Machine) ApplyImplicitMessage(ctx context.Context, msg *Message) (*ApplyResult, error) {
+func (m *Machine) ApplyImplicitMessage(ctx context.Context, msg *Message) (res *ApplyResult, err error) {
+	defer recoverFatal(&res, &err)
 	call := newCallContext(m, msg, msg.GasLimit)
 	ret, aerr := m.send(ctx, call, nil, sendParams{from: msg.From, to: msg.To, method: msg.Method, value: msg.Value, params: msg.Params}, nil)
 	if aerr != nil && aerr.fatal {
 		return nil, fmt.Errorf("%w: implicit message to %s method %d: %v", ErrFatal, msg.To, msg.Method, aerr)
 	}
-	res := &ApplyResult{ExitCode: aerr.exitCode(), Return: ret, Outputs: gas.ZeroOutputs(), GasTrace: call.trace, FrameParents: call.frames}
+	res = &ApplyResult{ExitCode: aerr.exitCode(), Return: ret, Outputs: gas.ZeroOutputs(), GasTrace: call.trace, FrameParents: call.frames}
 	if aerr != nil {
 		res.Error = aerr.Error()
 	}
 	return res, nil
+}
+
+// recoverFatal turns a panic that escaped the actor invocation boundary
+// (a VM bug or a broken store) into a fatal error, so no input can crash
+// the caller.
+func recoverFatal(res **ApplyResult, err *error) {
+	if r := recover(); r != nil {
+		*res = nil
+		*err = fmt.Errorf("%w: panic outside actor code: %v", ErrFatal, r)
+	}
 }
 
 func checkMessage(msg *Message) error {

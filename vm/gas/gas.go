@@ -73,7 +73,7 @@ type sealAggPrice struct {
 type PriceList struct {
 	era string
 
-	computeMulti int64
+	// storageMulti converts storage bytes into gas.
 	storageMulti int64
 
 	onChainMessageCompute     int64

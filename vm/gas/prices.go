@@ -19,7 +19,6 @@ const CalicoEpoch abi.ChainEpoch = 265200
 var (
 	genesisPrices = &PriceList{
 		era:          "genesis",
-		computeMulti: 1,
 		storageMulti: 1000,
 
 		onChainMessageCompute:     38863,
@@ -64,7 +63,6 @@ var (
 
 	calicoPrices = &PriceList{
 		era:          "calico",
-		computeMulti: 1,
 		storageMulti: 1300,
 
 		onChainMessageCompute:     38863,

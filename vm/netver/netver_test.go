@@ -1,0 +1,41 @@
+package netver
+
+import (
+	"testing"
+
+	"github.com/filecoin-project/go-state-types/exitcode"
+	"github.com/filecoin-project/go-state-types/network"
+)
+
+func TestTable(t *testing.T) {
+	for v := network.Version0; v <= network.Version15; v++ {
+		r, err := For(v)
+		if err != nil {
+			t.Fatalf("nv%d: %v", v, err)
+		}
+		if r.Version != v {
+			t.Fatalf("row %d holds version %d", v, r.Version)
+		}
+		if v > 0 {
+			prev, _ := For(v - 1)
+			if r.Activation < prev.Activation || r.ActorsVersion < prev.ActorsVersion || r.StateTreeVersion < prev.StateTreeVersion {
+				t.Errorf("nv%d goes backwards from nv%d", v, v-1)
+			}
+		}
+	}
+	if _, err := For(network.Version16); err == nil {
+		t.Error("unknown version accepted")
+	}
+	// Spot checks of the switches the corpus exercises.
+	n3, _ := For(network.Version3)
+	n4, _ := For(network.Version4)
+	if n3.ActorsVersion != 0 || n4.ActorsVersion != 2 || n3.StateTreeVersion != 0 || n4.StateTreeVersion != 1 {
+		t.Error("actors v2 upgrade misplaced")
+	}
+	if n3.ResolveReceiver || !n4.ResolveReceiver || n3.ActorPanicExit != 1 || n4.ActorPanicExit != exitcode.SysErrReserved1 {
+		t.Error("nv4 runtime switches misplaced")
+	}
+	if e, ok := UpgradeEpoch(network.Version7); !ok || e != 265200 {
+		t.Errorf("calico at %d", e)
+	}
+}
