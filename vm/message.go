@@ -29,7 +29,11 @@ type Message struct {
 // secp messages signed, so their on-chain size includes one.
 const secpSignatureLen = 65
 
-// DecodeMessage decodes the CBOR encoding of an unsigned message (a 10-tuple).
+// MessageVersion is the only message version the chain accepts.
+const MessageVersion = 0
+
+// DecodeMessage decodes the CBOR encoding of an unsigned message (a
+// 10-tuple) and rejects any version but MessageVersion.
 func DecodeMessage(b []byte) (*Message, error) {
 	var m Message
 	r := bytes.NewReader(b)
@@ -38,6 +42,9 @@ func DecodeMessage(b []byte) (*Message, error) {
 	}
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("decode message: %d trailing bytes", r.Len())
+	}
+	if m.Version != MessageVersion {
+		return nil, fmt.Errorf("decode message: version %d, want %d", m.Version, MessageVersion)
 	}
 	return &m, nil
 }
