@@ -940,3 +940,38 @@ func TestLazySyncDatastoreSharesKeys(t *testing.T) {
 		t.Fatal("delete not seen")
 	}
 }
+
+func TestStoreSmallVectorsFromMemory(t *testing.T) {
+	vectors := loadVectors(t, corpusFiles(t, 40))
+	sort.Slice(vectors, func(i, j int) bool { return len(vectors[i].CAR) < len(vectors[j].CAR) })
+	small, large := vectors[0], vectors[len(vectors)-1]
+	if int64(len(small.CAR)) >= DefaultStoreMemoryBelow || int64(len(large.CAR)) < DefaultStoreMemoryBelow {
+		t.Skipf("subset has no vectors on both sides of %d bytes", DefaultStoreMemoryBelow)
+	}
+	s, err := OpenStore(context.Background(), t.TempDir(), StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for _, v := range []*schema.Vector{small, large} {
+		res, err := s.Add(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Memory != (v == small) {
+			t.Fatalf("%s (%d bytes): Add memory=%v", v.Path, len(v.CAR), res.Memory)
+		}
+		bs, rel, err := s.Open(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := bs.Has(ctx, v.Pre.StateTree.RootCID); !ok {
+			t.Fatalf("%s: root missing", v.Path)
+		}
+		rel()
+	}
+	if infos := s.Shards(); len(infos) != 1 || infos[0].Vectors[0] != large.Path {
+		t.Fatalf("want only the large vector stored, got %+v", infos)
+	}
+}
