@@ -404,8 +404,8 @@ func (s *Store) ensure(ctx context.Context, v *schema.Vector) (key string, creat
 type AddResult struct {
 	// Key is the shard key of the vector's CAR.
 	Key string
-	// New is true when the CAR was not indexed in the store before this
-	// call (or a concurrent one adding the same CAR).
+	// New is true when this call stored and indexed the CAR (of concurrent
+	// calls adding one CAR, only the one that did the work reports New).
 	New bool
 	// Memory is true when the vector is below the MemoryBelow threshold;
 	// such vectors are not added, as Open never reads them from the store.
@@ -435,11 +435,12 @@ func (e *indexError) Error() string { return e.err.Error() }
 // add stores and registers the CAR under key unless the dagstore knows it.
 // Concurrent adds of one key share a single registration, which runs under
 // the store's context so that no caller's cancellation fails the shard for
-// the others.
+// the others; created is reported to the caller that started it.
 func (s *Store) add(ctx context.Context, key string, carv1 []byte, gz, path string) (created bool, err error) {
 	s.mu.Lock()
 	f, ok := s.inflight[key]
-	if !ok {
+	leader := !ok
+	if leader {
 		f = &flight{done: make(chan struct{})}
 		s.inflight[key] = f
 		go func() {
@@ -453,7 +454,7 @@ func (s *Store) add(ctx context.Context, key string, carv1 []byte, gz, path stri
 	s.mu.Unlock()
 	select {
 	case <-f.done:
-		return f.created, f.err
+		return f.created && leader, f.err
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/filecoin-project/dagstore/index"
 	"github.com/filecoin-project/dagstore/shard"
@@ -159,19 +158,16 @@ func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	if err := os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	syncDir(dir)
+	return nil
 }
 
-// syncDir makes a rename in dir durable. Not every platform can sync a
-// directory; there the rename is as durable as the file system makes it.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// syncDir makes a rename in dir durable where the platform can sync a
+// directory. It is best effort: the renamed file is complete either way,
+// and a rename lost to a power cut is found and redone by the sanity check.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !strings.Contains(err.Error(), "invalid argument") {
-		return err
-	}
-	return nil
 }
