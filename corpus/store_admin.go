@@ -160,6 +160,10 @@ func (s *Store) GC(ctx context.Context) (GCReport, error) {
 			size += n
 		}
 		if err := s.forget(ctx, key); err != nil {
+			if reg := s.registration(key); reg.known && reg.state == dagstore.ShardStateServing {
+				rep.InUse = append(rep.InUse, key) // acquired since the check above
+				continue
+			}
 			return rep, fmt.Errorf("remove shard %s: %w", key, err)
 		}
 		rep.Removed = append(rep.Removed, key)
