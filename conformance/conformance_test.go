@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -52,6 +53,15 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read expected failures: %v", err)
 	}
+	var opts []driver.Option
+	if dir := os.Getenv("TVX_STORE"); dir != "" {
+		st, err := corpus.OpenStore(context.Background(), dir, corpus.StoreOptions{Logger: t})
+		if err != nil {
+			t.Fatalf("open corpus store %s: %v", dir, err)
+		}
+		defer st.Close()
+		opts = append(opts, driver.WithSource(st))
+	}
 	var tl tally
 	t.Run("corpus", func(t *testing.T) {
 		for _, root := range corpusRoots(t) {
@@ -70,7 +80,7 @@ func TestConformance(t *testing.T) {
 				rel = filepath.ToSlash(rel)
 				t.Run(rel, func(t *testing.T) {
 					t.Parallel()
-					runFile(t, file, rel, expected, &tl)
+					runFile(t, file, rel, expected, &tl, opts)
 				})
 			}
 		}
@@ -89,13 +99,13 @@ func TestConformance(t *testing.T) {
 
 // runFile runs every variant of one vector and checks each outcome against
 // the expected-failures list.
-func runFile(t *testing.T, file, rel string, expected Expected, tl *tally) {
+func runFile(t *testing.T, file, rel string, expected Expected, tl *tally, opts []driver.Option) {
 	v, err := schema.LoadFile(file)
 	if err != nil {
 		check(t, rel, "-", driver.Outcome{Status: driver.Error, Reason: err.Error()}, expected, tl)
 		return
 	}
-	d := driver.New(driver.WithLogger(t))
+	d := driver.New(append([]driver.Option{driver.WithLogger(t)}, opts...)...)
 	for _, variant := range v.Pre.Variants {
 		t.Run(variant.ID, func(t *testing.T) {
 			o := d.Run(context.Background(), v, variant)

@@ -31,7 +31,7 @@ Proof verification: SNARK proofs (seal, window and winning PoSt) cannot be
 checked without verifying keys, which no vector carries. tvx charges their
 gas exactly and accepts well-formed proofs; the summary says how many runs
 relied on that policy.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "file", Usage: "vector file or directory to run (as Lotus's tvx spells it; same as a PATH argument)"},
 			&cli.StringFlag{Name: "variant", Usage: "run only the variant with this id"},
 			&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "vectors to run at once"},
@@ -39,7 +39,8 @@ relied on that policy.`,
 			&cli.BoolFlag{Name: "include-incorrect", Usage: "run vectors hinted incorrect (and not negated) instead of skipping them"},
 			&cli.StringFlag{Name: "statediff", Usage: "print a state diff, between STATEDIFF marker lines, when a post-state root differs: on or off (default: on for a single vector, off for directory runs)"},
 			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
-		},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the driver's diagnostics (syscalls relying on the proof policy, randomness fallbacks, …) on stderr"},
+		}, storeFlags()...),
 		Action: runExec,
 	}
 }
@@ -116,12 +117,21 @@ func runExec(c *cli.Context) error {
 	default:
 		return usageErr("--statediff: want on or off, got %q", c.String("statediff"))
 	}
-	rep := newReporter(c.App.Writer, c.App.ErrWriter, c.Bool("json"))
-	d := driver.New(
+	rep := newReporter(c.App.Writer, c.App.ErrWriter, c.Bool("json"), c.Bool("verbose"))
+	opts := []driver.Option{
 		driver.WithLogger(rep),
 		driver.WithIncludeIncorrect(c.Bool("include-incorrect")),
 		driver.WithStateDiff(diffOn, c.Bool("color") || (!c.Bool("json") && isTerminal(c.App.Writer))),
-	)
+	}
+	st, err := openStoreFromFlags(c)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+		opts = append(opts, driver.WithSource(st))
+	}
+	d := driver.New(opts...)
 	runAll(c.Context, d, inputs, c.String("variant"), c.Int("parallel"), rep)
 	sum := rep.finish()
 	if sum.failed > 0 {

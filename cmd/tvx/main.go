@@ -44,6 +44,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			execCommand(),
 			diffCommand(),
+			corpusCommand(),
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},

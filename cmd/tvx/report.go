@@ -41,6 +41,7 @@ type reporter struct {
 	out, errw io.Writer
 	json      bool
 	progress  bool
+	verbose   bool
 
 	mu    sync.Mutex
 	sum   summary
@@ -48,8 +49,8 @@ type reporter struct {
 	done  int
 }
 
-func newReporter(out, errw io.Writer, asJSON bool) *reporter {
-	return &reporter{out: out, errw: errw, json: asJSON, progress: isTerminal(errw)}
+func newReporter(out, errw io.Writer, asJSON, verbose bool) *reporter {
+	return &reporter{out: out, errw: errw, json: asJSON, progress: isTerminal(errw), verbose: verbose}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -57,8 +58,11 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Logf implements driver.Logger: diagnostics go to stderr.
+// Logf implements driver.Logger: diagnostics go to stderr with --verbose.
 func (r *reporter) Logf(format string, args ...any) {
+	if !r.verbose {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.clearProgress()
