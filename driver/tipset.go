@@ -199,12 +199,22 @@ func describeApplied(a vm.AppliedMessage, blocks []vm.TipsetBlock) string {
 		return fmt.Sprintf("message %s of block %d", shortCID(a.Cid), a.Block)
 	case vm.AppliedReward:
 		if a.Block >= 0 && a.Block < len(blocks) {
-			return fmt.Sprintf("reward for block %d, miner %s", a.Block, blocks[a.Block].Miner)
+			return fmt.Sprintf("reward for block %d, miner %s", a.Block, mainnetSpelling(blocks[a.Block].Miner))
 		}
 		return fmt.Sprintf("reward for block %d", a.Block)
 	default:
 		return fmt.Sprintf("cron at epoch %d", a.Epoch)
 	}
+}
+
+// mainnetSpelling writes a as vectors do, with the mainnet prefix "f";
+// go-address picks its prefix from a process-wide setting tvx leaves alone.
+func mainnetSpelling(a address.Address) string {
+	s := a.String()
+	if strings.HasPrefix(s, address.TestnetPrefix) {
+		return address.MainnetPrefix + s[len(address.TestnetPrefix):]
+	}
+	return s
 }
 
 func shortCID(c cid.Cid) string {
