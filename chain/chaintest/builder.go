@@ -1,0 +1,210 @@
+package chaintest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/filecoin-project/go-address"
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
+	"github.com/filecoin-project/go-state-types/crypto"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+	carv2 "github.com/ipld/go-car/v2"
+
+	"github.com/tvx-project/tvx/chain"
+)
+
+// Blocks is an in-memory block store, safe for concurrent use; it
+// satisfies go-ipld-cbor's IpldBlockstore.
+type Blocks struct {
+	mu sync.RWMutex
+	m  map[cid.Cid]blocks.Block
+}
+
+// NewBlocks returns an empty store.
+func NewBlocks() *Blocks { return &Blocks{m: make(map[cid.Cid]blocks.Block)} }
+
+// Get returns a block or an error wrapping go-ipld-format's ErrNotFound.
+func (b *Blocks) Get(_ context.Context, c cid.Cid) (blocks.Block, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	blk, ok := b.m[c]
+	if !ok {
+		return nil, ipld.ErrNotFound{Cid: c}
+	}
+	return blk, nil
+}
+
+// Put stores a block.
+func (b *Blocks) Put(_ context.Context, blk blocks.Block) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.m[blk.Cid()] = blk
+	return nil
+}
+
+// Delete drops a block, to make a chain with holes (a CAR that keeps only
+// recent data).
+func (b *Blocks) Delete(c cid.Cid) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, c)
+}
+
+// All returns every block, sorted by CID bytes.
+func (b *Blocks) All() []blocks.Block {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]blocks.Block, 0, len(b.m))
+	for _, blk := range b.m {
+		out = append(out, blk)
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i].Cid().Bytes()) < string(out[j].Cid().Bytes()) })
+	return out
+}
+
+// ImportCAR adds every block of a CAR (a vector's decompressed CAR, say)
+// and returns its roots.
+func (b *Blocks) ImportCAR(r io.Reader) ([]cid.Cid, error) {
+	br, err := carv2.NewBlockReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("import CAR: %w", err)
+	}
+	for {
+		blk, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			return br.Roots, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("import CAR: %w", err)
+		}
+		if err := b.Put(context.Background(), blk); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Builder builds a chain into a Blocks store: tipsets with messages, parent
+// receipts and null rounds, as a node would have stored them.
+type Builder struct {
+	Blocks *Blocks
+	ctx    context.Context
+}
+
+// NewBuilder returns a builder over an empty store.
+func NewBuilder() *Builder { return &Builder{Blocks: NewBlocks(), ctx: context.Background()} }
+
+// BlockSpec describes one block of a tipset.
+type BlockSpec struct {
+	Miner address.Address
+	// Ticket is the block's ticket VRF proof; blocks of a tipset need
+	// distinct tickets (they decide the canonical order).
+	Ticket        []byte
+	BeaconEntries []chain.BeaconEntry
+	Bls           []*chain.Message
+	Secp          []*chain.SignedMessage
+	Timestamp     uint64
+}
+
+// TipsetSpec describes a tipset on top of a parent.
+type TipsetSpec struct {
+	Height abi.ChainEpoch
+	// ParentState is the state root the parent's execution produced.
+	ParentState cid.Cid
+	// ParentReceipts is the receipts AMT of the parent's messages
+	// (Builder.Receipts); cid.Undef means an empty one.
+	ParentReceipts cid.Cid
+	ParentBaseFee  abi.TokenAmount
+	Blocks         []BlockSpec
+}
+
+// Receipts stores a receipts AMT and returns its root.
+func (b *Builder) Receipts(rs []*chain.MessageReceipt) (cid.Cid, error) {
+	return chain.StoreReceipts(b.ctx, b.Blocks, rs)
+}
+
+// Genesis builds a one-block genesis tipset whose state is stateRoot.
+func (b *Builder) Genesis(stateRoot cid.Cid, miner address.Address) (*chain.TipSet, error) {
+	return b.Tipset(nil, TipsetSpec{
+		Height:      0,
+		ParentState: stateRoot,
+		Blocks:      []BlockSpec{{Miner: miner, Ticket: []byte("genesis ticket")}},
+	})
+}
+
+// Tipset builds a tipset on parent (nil for genesis) and stores its
+// headers and messages. Heights skipped since the parent are null rounds.
+func (b *Builder) Tipset(parent *chain.TipSet, spec TipsetSpec) (*chain.TipSet, error) {
+	if len(spec.Blocks) == 0 {
+		return nil, errors.New("tipset: no blocks")
+	}
+	var parents []cid.Cid
+	weight := big.Zero()
+	if parent != nil {
+		if spec.Height <= parent.Height() {
+			return nil, fmt.Errorf("tipset at %d on a parent at %d", spec.Height, parent.Height())
+		}
+		parents = parent.Cids()
+		weight = big.Add(parent.ParentWeight(), big.NewInt(int64(len(parents))))
+	}
+	receipts := spec.ParentReceipts
+	if !receipts.Defined() {
+		var err error
+		if receipts, err = b.Receipts(nil); err != nil {
+			return nil, err
+		}
+	}
+	fee := spec.ParentBaseFee
+	if fee.Int == nil {
+		fee = big.NewInt(100)
+	}
+	headers := make([]*chain.BlockHeader, len(spec.Blocks))
+	for i, bs := range spec.Blocks {
+		meta, err := chain.StoreBlockMessages(b.ctx, b.Blocks, bs.Bls, bs.Secp)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: %w", i, err)
+		}
+		ts := bs.Timestamp
+		if ts == 0 {
+			ts = 1598306400 + 30*uint64(spec.Height)
+		}
+		h := &chain.BlockHeader{
+			Miner:                 bs.Miner,
+			Ticket:                &chain.Ticket{VRFProof: bs.Ticket},
+			ElectionProof:         &chain.ElectionProof{WinCount: 1, VRFProof: append([]byte("election "), bs.Ticket...)},
+			BeaconEntries:         bs.BeaconEntries,
+			Parents:               parents,
+			ParentWeight:          weight,
+			Height:                spec.Height,
+			ParentStateRoot:       spec.ParentState,
+			ParentMessageReceipts: receipts,
+			Messages:              meta,
+			BLSAggregate:          &crypto.Signature{Type: crypto.SigTypeBLS, Data: make([]byte, 96)},
+			Timestamp:             ts,
+			BlockSig:              &crypto.Signature{Type: crypto.SigTypeBLS, Data: append(make([]byte, 95), byte(i))},
+			ParentBaseFee:         fee,
+		}
+		if _, err := chain.PutObject(b.ctx, b.Blocks, h); err != nil {
+			return nil, fmt.Errorf("block %d: %w", i, err)
+		}
+		headers[i] = h
+	}
+	return chain.NewTipSet(headers)
+}
+
+// WriteCAR writes the store as a chain CAR whose head is head (CARv1, the
+// layout `lotus chain export` writes).
+func (b *Builder) WriteCAR(w io.Writer, head *chain.TipSet) error {
+	return chain.WriteCAR(w, head.Cids(), b.Blocks.All())
+}
+
+// WriteCARv2 writes the store as an indexed CARv2 chain CAR.
+func (b *Builder) WriteCARv2(w io.Writer, head *chain.TipSet) error {
+	return chain.WriteCARv2(w, head.Cids(), b.Blocks.All())
+}
