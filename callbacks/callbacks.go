@@ -6,7 +6,8 @@
 // order within a run, so the file does not depend on how runs were
 // scheduled. The file is written atomically (a temporary file renamed into
 // place) and only by Finish: a failed callback leaves no file, not even a
-// partial one.
+// partial one. A run that fails for another reason (a postcondition
+// mismatch, a VM failure at a later tipset) keeps the tipsets it applied.
 package callbacks
 
 import (
