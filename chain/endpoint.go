@@ -49,7 +49,9 @@ func (a APIInfo) String() string {
 }
 
 // GoString keeps %#v from printing the token.
-func (a APIInfo) GoString() string { return fmt.Sprintf("chain.APIInfo{Addr: %q, token: <redacted>}", a.Addr) }
+func (a APIInfo) GoString() string {
+	return fmt.Sprintf("chain.APIInfo{Addr: %q, token: <redacted>}", a.Addr)
+}
 
 // ParseAPIInfo reads the FULLNODE_API_INFO form: "token:address", or a
 // bare address. A token is a JWT (base64url segments joined by dots), which

@@ -49,7 +49,9 @@ func newWalker(bs blockGetter, netVersion func(abi.ChainEpoch) network.Version, 
 // refused because every source is read-only.
 type ipldBlocks struct{ bs blockGetter }
 
-func (b ipldBlocks) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) { return b.bs.Get(ctx, c) }
+func (b ipldBlocks) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	return b.bs.Get(ctx, c)
+}
 
 func (ipldBlocks) Put(context.Context, blocks.Block) error {
 	return errors.New("chain source is read-only")
