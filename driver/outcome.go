@@ -28,4 +28,3 @@ type Outcome struct {
 	Duration time.Duration
 }
 
-func failf(reason string) Outcome { return Outcome{Status: Fail, Reason: reason} }

@@ -39,6 +39,7 @@ relied on that policy.`,
 			&cli.BoolFlag{Name: "include-incorrect", Usage: "run vectors hinted incorrect (and not negated) instead of skipping them"},
 			&cli.StringFlag{Name: "statediff", Usage: "print a state diff, between STATEDIFF marker lines, when a post-state root differs: on or off (default: on for a single vector, off for directory runs)"},
 			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
+			callbackFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the driver's diagnostics (syscalls relying on the proof policy, randomness fallbacks, …) on stderr"},
 		}, storeFlags()...),
 		Action: runExec,
@@ -117,11 +118,16 @@ func runExec(c *cli.Context) error {
 	default:
 		return usageErr("--statediff: want on or off, got %q", c.String("statediff"))
 	}
+	cbs, finishCallbacks, err := buildCallbacks(c.StringSlice("callback"))
+	if err != nil {
+		return err
+	}
 	rep := newReporter(c.App.Writer, c.App.ErrWriter, c.Bool("json"), c.Bool("verbose"))
 	opts := []driver.Option{
 		driver.WithLogger(rep),
 		driver.WithIncludeIncorrect(c.Bool("include-incorrect")),
 		driver.WithStateDiff(diffOn, c.Bool("color") || (!c.Bool("json") && isTerminal(c.App.Writer))),
+		driver.WithCallbacks(cbs...),
 	}
 	st, err := openStoreFromFlags(c)
 	if err != nil {
@@ -134,6 +140,9 @@ func runExec(c *cli.Context) error {
 	d := driver.New(opts...)
 	runAll(c.Context, d, inputs, c.String("variant"), c.Int("parallel"), rep)
 	sum := rep.finish()
+	if err := finishCallbacks(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
 	if sum.failed > 0 {
 		return &exitError{code: exitFailed}
 	}
