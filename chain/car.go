@@ -187,6 +187,9 @@ func (s *CARSource) SearchMessage(ctx context.Context, from TipSetKey, msg cid.C
 
 // NetworkVersion implements Source: the override, else mainnet's schedule.
 func (s *CARSource) NetworkVersion(_ context.Context, h abi.ChainEpoch) (network.Version, error) {
+	if h < 0 {
+		return 0, fmt.Errorf("network version at %d: negative height", h)
+	}
 	return s.cfg.netVersion(h), nil
 }
 

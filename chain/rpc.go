@@ -243,8 +243,12 @@ func (c *Client) SearchMessage(ctx context.Context, from TipSetKey, msg cid.Cid,
 
 // NetworkVersion returns the override if one was given, else
 // StateNetworkVersion of the tipset at h (for a null round, of the tipset
-// below it).
+// below it). Unlike a CAR's schedule, the node cannot answer for heights
+// above its head.
 func (c *Client) NetworkVersion(ctx context.Context, h abi.ChainEpoch) (network.Version, error) {
+	if h < 0 {
+		return 0, fmt.Errorf("network version at %d: negative height", h)
+	}
 	if c.cfg.netVersion != nil {
 		return c.cfg.netVersion(h), nil
 	}
