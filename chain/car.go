@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -65,6 +66,9 @@ func newCARSource(ro *carbs.ReadOnly, closer io.Closer, opts []Option) (*CARSour
 	s := &CARSource{ro: ro, closer: closer, cfg: newConfig(opts)}
 	if s.cfg.netVersion == nil {
 		s.cfg.netVersion = MainnetNetworkVersion
+	}
+	if s.cfg.beaconRound == nil {
+		s.cfg.beaconRound = MainnetBeaconRound
 	}
 	s.walk = newWalker(s, s.cfg.netVersion, func(context.Context) (*TipSet, error) { return s.head, nil })
 	roots, err := ro.Roots()
@@ -199,4 +203,16 @@ func (s *CARSource) CirculatingSupply(_ context.Context, _ TipSetKey) (abi.Token
 		return abi.TokenAmount{}, fmt.Errorf("circulating supply: a chain CAR does not record it; give it explicitly: %w", ErrUnavailable)
 	}
 	return s.cfg.circSupply.Copy(), nil
+}
+
+// ChainRandomness implements Source from the CAR's tickets.
+func (s *CARSource) ChainRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	return s.walk.chainRandomness(ctx, key, dst, epoch, entropy)
+}
+
+// BeaconRandomness implements Source from the CAR's beacon entries; from
+// network version 14 it needs the epoch's drand round (WithBeaconRound,
+// default mainnet's).
+func (s *CARSource) BeaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	return s.walk.beaconRandomness(ctx, key, dst, epoch, entropy, s.cfg.beaconRound)
 }

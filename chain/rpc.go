@@ -8,6 +8,7 @@ import (
 
 	"github.com/filecoin-project/go-jsonrpc"
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -47,6 +48,8 @@ type FullNodeAPI struct {
 	ChainHasObj                      func(ctx context.Context, c cid.Cid) (bool, error)
 	StateNetworkVersion              func(ctx context.Context, key TipSetKey) (network.Version, error)
 	StateVMCirculatingSupplyInternal func(ctx context.Context, key TipSetKey) (CirculatingSupply, error)
+	StateGetRandomnessFromTickets    func(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key TipSetKey) (abi.Randomness, error)
+	StateGetRandomnessFromBeacon     func(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key TipSetKey) (abi.Randomness, error)
 	StateSearchMsg                   func(ctx context.Context, from TipSetKey, msg cid.Cid, limit abi.ChainEpoch, allowReplaced bool) (*MessageLookup, error)
 }
 
@@ -298,4 +301,22 @@ func (c *Client) Has(ctx context.Context, k cid.Cid) (bool, error) {
 		return false, fmt.Errorf("ChainHasObj %s: %w", k, err)
 	}
 	return ok, nil
+}
+
+// ChainRandomness calls StateGetRandomnessFromTickets.
+func (c *Client) ChainRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	r, err := c.api.StateGetRandomnessFromTickets(ctx, dst, epoch, entropy, key)
+	if err != nil {
+		return nil, fmt.Errorf("StateGetRandomnessFromTickets %d on %s: %w", epoch, key, err)
+	}
+	return r, nil
+}
+
+// BeaconRandomness calls StateGetRandomnessFromBeacon.
+func (c *Client) BeaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	r, err := c.api.StateGetRandomnessFromBeacon(ctx, dst, epoch, entropy, key)
+	if err != nil {
+		return nil, fmt.Errorf("StateGetRandomnessFromBeacon %d on %s: %w", epoch, key, err)
+	}
+	return r, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -86,6 +87,16 @@ type Source interface {
 	// compute it: it answers only with an override set by option.
 	CirculatingSupply(ctx context.Context, key TipSetKey) (abi.TokenAmount, error)
 
+	// ChainRandomness draws ticket randomness as the VM does while
+	// executing messages on top of tipset `key`
+	// (StateGetRandomnessFromTickets); the network version at epoch picks
+	// the lookback rule.
+	ChainRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error)
+
+	// BeaconRandomness draws drand-beacon randomness likewise
+	// (StateGetRandomnessFromBeacon).
+	BeaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error)
+
 	// Get returns a raw block (state, headers, messages, ...) by CID; the
 	// block's bytes are checked against the CID.
 	Get(ctx context.Context, c cid.Cid) (blocks.Block, error)
@@ -129,9 +140,10 @@ func (nopLogger) Logf(string, ...any) {}
 type Option func(*config)
 
 type config struct {
-	log        Logger
-	netVersion func(abi.ChainEpoch) network.Version // nil: the source's own answer
-	circSupply *abi.TokenAmount                     // nil: the source's own answer
+	log         Logger
+	netVersion  func(abi.ChainEpoch) network.Version // nil: the source's own answer
+	circSupply  *abi.TokenAmount                     // nil: the source's own answer
+	beaconRound func(abi.ChainEpoch) uint64          // nil: MainnetBeaconRound
 }
 
 func newConfig(opts []Option) config {

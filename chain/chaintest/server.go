@@ -15,6 +15,7 @@ import (
 	"github.com/filecoin-project/go-jsonrpc"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
+	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	"github.com/ipfs/go-cid"
 
@@ -159,4 +160,12 @@ func (h *handler) StateVMCirculatingSupplyInternal(ctx context.Context, key chai
 
 func (h *handler) StateSearchMsg(ctx context.Context, from chain.TipSetKey, msg cid.Cid, limit abi.ChainEpoch, allowReplaced bool) (*chain.MessageLookup, error) {
 	return h.src.SearchMessage(ctx, from, msg, limit, allowReplaced)
+}
+
+func (h *handler) StateGetRandomnessFromTickets(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key chain.TipSetKey) (abi.Randomness, error) {
+	return h.src.ChainRandomness(ctx, key, dst, epoch, entropy)
+}
+
+func (h *handler) StateGetRandomnessFromBeacon(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key chain.TipSetKey) (abi.Randomness, error) {
+	return h.src.BeaconRandomness(ctx, key, dst, epoch, entropy)
 }

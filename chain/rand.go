@@ -1,0 +1,182 @@
+package chain
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/crypto"
+	"github.com/filecoin-project/go-state-types/network"
+	"golang.org/x/crypto/blake2b"
+)
+
+// Randomness rules by network version, as data. Chain (ticket) randomness
+// looks back to the tipset below a null round until forwardTicketsFrom,
+// then forward. Beacon randomness takes the latest entry at or below the
+// epoch's tipset until forwardBeaconFrom, the latest at or above it from
+// then, and from beaconRoundFrom the entry of the drand round that belongs
+// to the epoch.
+const (
+	forwardTicketsFrom = network.Version13
+	forwardBeaconFrom  = network.Version13
+	beaconRoundFrom    = network.Version14
+	// beaconSearchDepth is how many tipsets back a beacon entry is looked
+	// for before giving up.
+	beaconSearchDepth = 20
+)
+
+// Mainnet timing that maps an epoch to its drand round.
+const (
+	mainnetGenesisTime   = 1598306400 // timestamp of the mainnet genesis block
+	mainnetBlockDelay    = 30         // seconds per epoch
+	drandMainnetGenesis  = 1595431050 // genesis time of the drand mainnet chain
+	drandMainnetInterval = 30         // seconds per drand round
+)
+
+// MainnetBeaconRound is the drand round whose entry randomness at epoch e
+// uses on mainnet from network version 14: the last round published before
+// the epoch's start. (Earlier epochs used other drand networks, but only
+// versions 14 and later ask for a round.)
+func MainnetBeaconRound(e abi.ChainEpoch) uint64 {
+	latest := uint64(e)*mainnetBlockDelay + mainnetGenesisTime - mainnetBlockDelay
+	return (latest - drandMainnetGenesis) / drandMainnetInterval
+}
+
+// WithBeaconRound sets the epoch-to-drand-round map a CAR source uses for
+// beacon randomness from network version 14 (default MainnetBeaconRound).
+func WithBeaconRound(round func(abi.ChainEpoch) uint64) Option {
+	return func(c *config) { c.beaconRound = round }
+}
+
+// DrawRandomness derives randomness from a base (a ticket's VRF proof or a
+// beacon entry's data): blake2b-256 over the domain separation tag (int64,
+// big-endian), blake2b-256 of the base, the epoch (int64, big-endian) and
+// the entropy.
+func DrawRandomness(base []byte, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) []byte {
+	h, _ := blake2b.New256(nil) // cannot fail without a key
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(dst))
+	h.Write(n[:])
+	digest := blake2b.Sum256(base)
+	h.Write(digest[:])
+	binary.BigEndian.PutUint64(n[:], uint64(epoch))
+	h.Write(n[:])
+	h.Write(entropy)
+	return h.Sum(nil)
+}
+
+// randTipSet finds the tipset randomness for epoch is drawn from, walking
+// from the execution tipset `key`.
+func (w *walker) randTipSet(ctx context.Context, key TipSetKey, epoch abi.ChainEpoch, below bool) (*TipSet, error) {
+	from, err := w.tipSet(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if epoch > from.Height() {
+		return nil, fmt.Errorf("randomness for epoch %d drawn on tipset %d: cannot draw from the future", epoch, from.Height())
+	}
+	search := epoch
+	if search < 0 {
+		search = 0
+	}
+	ts, _, err := w.byHeight(ctx, search, from.Key(), below)
+	return ts, err
+}
+
+func (w *walker) chainRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	below := w.netVersion(epoch) < forwardTicketsFrom
+	ts, err := w.randTipSet(ctx, key, epoch, below)
+	if err != nil {
+		return nil, fmt.Errorf("chain randomness: %w", err)
+	}
+	t := ts.MinTicketBlock().Ticket
+	if t == nil {
+		return nil, fmt.Errorf("chain randomness: block %s at %d has no ticket", ts.Cids()[0], ts.Height())
+	}
+	return DrawRandomness(t.VRFProof, dst, epoch, entropy), nil
+}
+
+func (w *walker) beaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, round func(abi.ChainEpoch) uint64) ([]byte, error) {
+	nv := w.netVersion(epoch)
+	if nv >= beaconRoundFrom && epoch >= 0 {
+		e, err := w.beaconEntryOfRound(ctx, key, epoch, round(epoch))
+		if err != nil {
+			return nil, fmt.Errorf("beacon randomness: %w", err)
+		}
+		return DrawRandomness(e.Data, dst, epoch, entropy), nil
+	}
+	ts, err := w.randTipSet(ctx, key, epoch, nv < forwardBeaconFrom)
+	if err != nil {
+		return nil, fmt.Errorf("beacon randomness: %w", err)
+	}
+	e, err := w.latestBeaconEntry(ctx, ts)
+	if err != nil {
+		return nil, fmt.Errorf("beacon randomness: %w", err)
+	}
+	return DrawRandomness(e.Data, dst, epoch, entropy), nil
+}
+
+// latestBeaconEntry is the last entry of the first block that carries any,
+// from ts back.
+func (w *walker) latestBeaconEntry(ctx context.Context, ts *TipSet) (*BeaconEntry, error) {
+	for i := 0; i < beaconSearchDepth; i++ {
+		if es := ts.blocks[0].BeaconEntries; len(es) > 0 {
+			return &es[len(es)-1], nil
+		}
+		if ts.Height() == 0 {
+			return nil, errors.New("no beacon entry between the tipset and genesis")
+		}
+		next, err := w.tipSet(ctx, ts.Parents())
+		if err != nil {
+			return nil, fmt.Errorf("latest beacon entry: %w", err)
+		}
+		ts = next
+	}
+	return nil, fmt.Errorf("no beacon entry in the %d tipsets up to %d", beaconSearchDepth, ts.Height())
+}
+
+// beaconEntryOfRound finds the entry of a drand round in the tipsets from
+// the one at (or after) epoch back.
+func (w *walker) beaconEntryOfRound(ctx context.Context, key TipSetKey, epoch abi.ChainEpoch, round uint64) (*BeaconEntry, error) {
+	ts, err := w.randTipSet(ctx, key, epoch, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < beaconSearchDepth; i++ {
+		for _, e := range ts.blocks[0].BeaconEntries {
+			if e.Round == round {
+				e := e
+				return &e, nil
+			}
+		}
+		if ts.Height() == 0 {
+			break
+		}
+		if ts, err = w.tipSet(ctx, ts.Parents()); err != nil {
+			return nil, fmt.Errorf("beacon round %d: %w", round, err)
+		}
+	}
+	return nil, fmt.Errorf("no entry for drand round %d (epoch %d)", round, epoch)
+}
+
+// Rand draws randomness as the VM does while executing messages on top of
+// one tipset; it satisfies the VM's randomness interface.
+type Rand struct {
+	src Source
+	key TipSetKey
+}
+
+// NewRand returns the randomness of executing on top of tipset key.
+func NewRand(src Source, key TipSetKey) *Rand { return &Rand{src: src, key: key} }
+
+// ChainRandomness draws from tickets.
+func (r *Rand) ChainRandomness(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	return r.src.ChainRandomness(ctx, r.key, dst, epoch, entropy)
+}
+
+// BeaconRandomness draws from beacon entries.
+func (r *Rand) BeaconRandomness(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	return r.src.BeaconRandomness(ctx, r.key, dst, epoch, entropy)
+}
