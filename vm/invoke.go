@@ -56,7 +56,10 @@ func (rt *Runtime) run(f func() (interface{}, error)) (ret []byte, aerr *actorEr
 		return nil, escalate(fmt.Errorf("%w: %v", errNoRuntime, err), "invoke")
 	}
 	if !rt.callerValidated {
-		rt.Abortf(exitcode.SysErrorIllegalActor, "method did not validate its caller")
+		rt.fail(exitcode.SysErrorIllegalActor, "method did not validate its caller")
+	}
+	if rt.m.rules.CheckStateMutation {
+		rt.checkLoans()
 	}
 	switch v := v.(type) {
 	case []byte:

@@ -51,6 +51,14 @@ type Runtime struct {
 	// then could re-enter the actor and observe or clobber its state.
 	allowInternal   bool
 	callerValidated bool
+
+	// sendCodes holds the failure codes this invocation's sends returned:
+	// the system codes the actor may legitimately re-raise (see
+	// netver.Rules.PoliceAbortCodes).
+	sendCodes []exitcode.ExitCode
+	// loans are the state objects handed to the actor that it must not
+	// mutate any more (see netver.Rules.CheckStateMutation).
+	loans []stateLoan
 }
 
 var (
@@ -111,8 +119,39 @@ func (rt *Runtime) Context() context.Context { return rt.ctx }
 // StartSpan is a tracing hook; the VM does not trace spans.
 func (rt *Runtime) StartSpan(string) func() { return func() {} }
 
-// Abortf aborts the invocation with an exit code.
+// Abortf aborts the invocation with an exit code. It is the actors' way to
+// fail; the runtime's own checks use fail instead. Where the rules police
+// abort codes, an actor that raises a system exit code it did not receive
+// from one of its own sends, or a negative code, fails as an illegal actor.
 func (rt *Runtime) Abortf(code exitcode.ExitCode, msg string, args ...interface{}) {
+	if rt.m.rules.PoliceAbortCodes && !rt.mayAbortWith(code) {
+		panic(abortf(exitcode.SysErrorIllegalActor, "actor aborted with exit code %d, which actors may not raise: %s",
+			code, fmt.Sprintf(msg, args...)))
+	}
+	panic(abortf(code, msg, args...))
+}
+
+// mayAbortWith reports whether actor code may abort with code. Zero is let
+// through: abortf turns it into a fatal error of its own.
+func (rt *Runtime) mayAbortWith(code exitcode.ExitCode) bool {
+	if code == exitcode.Ok || code >= exitcode.FirstActorErrorCode {
+		return true
+	}
+	if code < 0 {
+		return false
+	}
+	for _, c := range rt.sendCodes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// fail aborts the invocation on behalf of the runtime itself (a failed
+// caller validation, a forbidden operation): system exit codes are the
+// runtime's to raise.
+func (rt *Runtime) fail(code exitcode.ExitCode, msg string, args ...interface{}) {
 	panic(abortf(code, msg, args...))
 }
 
@@ -130,7 +169,7 @@ func (rt *Runtime) Log(level rtt.LogLevel, msg string, args ...interface{}) {
 
 func (rt *Runtime) validateOnce() {
 	if rt.callerValidated {
-		rt.Abortf(exitcode.SysErrorIllegalActor, "method must validate its caller exactly once")
+		rt.fail(exitcode.SysErrorIllegalActor, "method must validate its caller exactly once")
 	}
 	rt.callerValidated = true
 }
@@ -146,7 +185,7 @@ func (rt *Runtime) ValidateImmediateCallerIs(addrs ...address.Address) {
 			return
 		}
 	}
-	rt.Abortf(exitcode.SysErrForbidden, "caller %s is not one of %v", rt.caller, addrs)
+	rt.fail(exitcode.SysErrForbidden, "caller %s is not one of %v", rt.caller, addrs)
 }
 
 // ValidateImmediateCallerType aborts unless the caller's code is one of types.
@@ -161,7 +200,7 @@ func (rt *Runtime) ValidateImmediateCallerType(types ...cid.Cid) {
 			return
 		}
 	}
-	rt.Abortf(exitcode.SysErrForbidden, "caller code %s is not one of %v", code, types)
+	rt.fail(exitcode.SysErrForbidden, "caller code %s is not one of %v", code, types)
 }
 
 // CurrentBalance is the executing actor's balance.
@@ -225,13 +264,13 @@ func (rt *Runtime) GetRandomnessFromBeacon(dst crypto.DomainSeparationTag, epoch
 // on success the return value is decoded into out.
 func (rt *Runtime) Send(to address.Address, method abi.MethodNum, params cbor.Marshaler, value abi.TokenAmount, out cbor.Er) exitcode.ExitCode {
 	if !rt.allowInternal {
-		rt.Abortf(exitcode.SysErrorIllegalActor, "send is not allowed inside a state transaction")
+		rt.fail(exitcode.SysErrorIllegalActor, "send is not allowed inside a state transaction")
 	}
 	var enc []byte
 	if params != nil {
 		var buf bytes.Buffer
 		if err := params.MarshalCBOR(&buf); err != nil {
-			rt.Abortf(exitcode.ErrSerialization, "encode send parameters: %v", err)
+			rt.fail(exitcode.ErrSerialization, "encode send parameters: %v", err)
 		}
 		enc = buf.Bytes()
 	}
@@ -242,11 +281,12 @@ func (rt *Runtime) Send(to address.Address, method abi.MethodNum, params cbor.Ma
 			raised.raiseInParent = false
 			panic(&raised)
 		}
+		rt.sendCodes = append(rt.sendCodes, aerr.code)
 		return aerr.code
 	}
 	_ = rt.chargeSafe(gas.Named(gas.NameOnActorExec))
 	if err := out.UnmarshalCBOR(bytes.NewReader(ret)); err != nil {
-		rt.Abortf(exitcode.ErrSerialization, "decode send return value: %v", err)
+		rt.fail(exitcode.ErrSerialization, "decode send return value: %v", err)
 	}
 	return exitcode.Ok
 }
@@ -309,20 +349,20 @@ func (rt *Runtime) originKey() address.Address {
 // CreateActor creates an actor of a builtin code at addr.
 func (rt *Runtime) CreateActor(code cid.Cid, addr address.Address) {
 	if addr == address.Undef && rt.m.rules.CheckCreateActorAddress {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "create actor with undefined address")
+		rt.fail(exitcode.SysErrorIllegalArgument, "create actor with undefined address")
 	}
 	e, ok := rt.m.registry.Lookup(code)
 	if !ok {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "can only create builtin actors, not %s", code)
+		rt.fail(exitcode.SysErrorIllegalArgument, "can only create builtin actors, not %s", code)
 	}
 	if !e.RunsUnder(rt.m.rules.ActorsVersion) {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "actor code %s is actors version %d, network uses %d", code, e.Version, rt.m.rules.ActorsVersion)
+		rt.fail(exitcode.SysErrorIllegalArgument, "actor code %s is actors version %d, network uses %d", code, e.Version, rt.m.rules.ActorsVersion)
 	}
 	if rtt.IsSingletonActor(e.Actor) {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "singleton actor %s cannot be created", code)
+		rt.fail(exitcode.SysErrorIllegalArgument, "singleton actor %s cannot be created", code)
 	}
 	if _, err := rt.m.tree.GetActor(addr); err == nil {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "actor address %s already exists", addr)
+		rt.fail(exitcode.SysErrorIllegalArgument, "actor address %s already exists", addr)
 	}
 	rt.charge(rt.m.prices.OnCreateActor())
 	if err := rt.m.tree.SetActor(addr, &state.Actor{Code: code, Head: emptyObjectCID, Balance: big.Zero()}); err != nil {
@@ -337,18 +377,18 @@ func (rt *Runtime) DeleteActor(beneficiary address.Address) {
 	a, err := rt.m.tree.GetActor(rt.receiver)
 	switch {
 	case errors.Is(err, state.ErrActorNotFound):
-		rt.Abortf(exitcode.SysErrorIllegalActor, "delete actor: %v", err)
+		rt.fail(exitcode.SysErrorIllegalActor, "delete actor: %v", err)
 	case err != nil:
 		panic(escalate(err, "delete actor: get actor"))
 	}
 	if !a.Balance.IsZero() {
-		if rt.m.rules.CheckDeleteBeneficiary {
+		if rt.m.rules.CheckDeleteBeneficiary || rt.m.rules.RejectSelfBeneficiary {
 			id, ok := rt.ResolveAddress(beneficiary)
-			if !ok {
-				rt.Abortf(exitcode.SysErrorIllegalArgument, "beneficiary %s does not exist", beneficiary)
+			if !ok && rt.m.rules.CheckDeleteBeneficiary {
+				rt.fail(exitcode.SysErrorIllegalArgument, "beneficiary %s does not exist", beneficiary)
 			}
-			if id == rt.receiver {
-				rt.Abortf(exitcode.SysErrorIllegalArgument, "actor cannot be its own beneficiary")
+			if self, _ := rt.ResolveAddress(rt.receiver); ok && id == self {
+				rt.fail(exitcode.SysErrorIllegalArgument, "actor cannot be its own beneficiary")
 			}
 		}
 		if aerr := rt.m.transfer(rt.receiver, beneficiary, a.Balance); aerr != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/filecoin-project/go-state-types/cbor"
 	"github.com/filecoin-project/go-state-types/exitcode"
@@ -51,15 +52,21 @@ func (rt *Runtime) StoreGet(c cid.Cid, o cbor.Unmarshaler) bool {
 
 // StorePut stores x and returns its CID.
 func (rt *Runtime) StorePut(x cbor.Marshaler) cid.Cid {
+	c, _ := rt.storePut(x)
+	return c
+}
+
+// storePut stores x and returns its CID and encoding.
+func (rt *Runtime) storePut(x cbor.Marshaler) (cid.Cid, []byte) {
 	var buf bytes.Buffer
 	if err := x.MarshalCBOR(&buf); err != nil {
-		rt.Abortf(exitcode.ErrSerialization, "encode object: %v", err)
+		rt.fail(exitcode.ErrSerialization, "encode object: %v", err)
 	}
 	c, err := rt.chargedPut(buf.Bytes())
 	if err != nil {
 		panic(escalate(err, "store put"))
 	}
-	return c
+	return c, buf.Bytes()
 }
 
 func (rt *Runtime) chargedPut(data []byte) (cid.Cid, error) {
@@ -109,32 +116,98 @@ func (rt *Runtime) StateCreate(obj cbor.Marshaler) {
 	rt.commitState(emptyObjectCID, c)
 }
 
-// StateReadonly loads the executing actor's state into obj.
+// StateReadonly loads the executing actor's state into obj, which the actor
+// must not modify (see netver.Rules.CheckStateMutation).
 func (rt *Runtime) StateReadonly(obj cbor.Unmarshaler) {
 	a, err := rt.m.tree.GetActor(rt.receiver)
 	if err != nil {
-		rt.Abortf(exitcode.SysErrorIllegalArgument, "get actor for read-only state: %v", err)
+		rt.fail(exitcode.SysErrorIllegalArgument, "get actor for read-only state: %v", err)
 	}
 	rt.StoreGet(a.Head, obj)
+	if rt.m.rules.CheckStateMutation {
+		rt.lend(obj, "StateReadonly", nil)
+	}
 }
 
 // StateTransaction loads the executing actor's state into obj, runs f
-// (which may modify obj but not send) and stores the result.
+// (which may modify obj but not send) and stores the result. Once the
+// transaction has ended, obj must not be modified again outside another
+// transaction (see netver.Rules.CheckStateMutation).
 func (rt *Runtime) StateTransaction(obj cbor.Er, f func()) {
 	if obj == nil {
-		rt.Abortf(exitcode.SysErrorIllegalActor, "state transaction needs a state object")
+		rt.fail(exitcode.SysErrorIllegalActor, "state transaction needs a state object")
 	}
 	a, err := rt.m.tree.GetActor(rt.receiver)
 	if err != nil {
-		rt.Abortf(exitcode.SysErrorIllegalActor, "get actor for state transaction: %v", err)
+		rt.fail(exitcode.SysErrorIllegalActor, "get actor for state transaction: %v", err)
 	}
 	base := a.Head
+	// The object is the transaction's to modify, whatever it held before.
+	rt.forget(obj)
 	rt.StoreGet(base, obj)
 	rt.allowInternal = false
 	f()
 	rt.allowInternal = true
-	c := rt.StorePut(obj)
+	c, enc := rt.storePut(obj)
 	rt.commitState(base, c)
+	if rt.m.rules.CheckStateMutation {
+		rt.lend(obj, "StateTransaction", enc)
+	}
+}
+
+// stateLoan is a state object handed to the actor and the encoding it must
+// keep: what was read for StateReadonly, what was committed for
+// StateTransaction.
+type stateLoan struct {
+	obj cbor.Marshaler
+	via string
+	enc []byte
+}
+
+// lend records obj as handed out by via with encoding enc (nil: encode obj
+// now). Objects that cannot be encoded, or compared by identity, are not
+// tracked: the actors' state types are all pointers to cbor-gen structs.
+func (rt *Runtime) lend(obj interface{}, via string, enc []byte) {
+	m, ok := obj.(cbor.Marshaler)
+	if !ok || !reflect.TypeOf(obj).Comparable() {
+		return
+	}
+	if enc == nil {
+		var buf bytes.Buffer
+		if err := m.MarshalCBOR(&buf); err != nil {
+			return
+		}
+		enc = buf.Bytes()
+	}
+	rt.forget(obj)
+	rt.loans = append(rt.loans, stateLoan{obj: m, via: via, enc: enc})
+}
+
+// forget stops tracking obj.
+func (rt *Runtime) forget(obj interface{}) {
+	if obj == nil || !reflect.TypeOf(obj).Comparable() {
+		return
+	}
+	kept := rt.loans[:0]
+	for _, l := range rt.loans {
+		if interface{}(l.obj) != obj {
+			kept = append(kept, l)
+		}
+	}
+	rt.loans = kept
+}
+
+// checkLoans fails the invocation if the actor modified a state object it
+// obtained read-only or through a finished transaction: such a change can
+// never reach the state tree, so the actor is relying on something the VM
+// does not do.
+func (rt *Runtime) checkLoans() {
+	for _, l := range rt.loans {
+		var buf bytes.Buffer
+		if err := l.obj.MarshalCBOR(&buf); err != nil || !bytes.Equal(buf.Bytes(), l.enc) {
+			rt.fail(exitcode.SysErrorIllegalActor, "state object %T obtained by %s was modified outside a state transaction", l.obj, l.via)
+		}
+	}
 }
 
 // commitState moves the executing actor's head from old to new. A head that

@@ -32,8 +32,20 @@ func TestTable(t *testing.T) {
 	if n3.ActorsVersion != 0 || n4.ActorsVersion != 2 || n3.StateTreeVersion != 0 || n4.StateTreeVersion != 1 {
 		t.Error("actors v2 upgrade misplaced")
 	}
-	if n3.ResolveReceiver || !n4.ResolveReceiver || n3.ActorPanicExit != 1 || n4.ActorPanicExit != exitcode.SysErrReserved1 {
+	if n3.ResolveReceiver || !n4.ResolveReceiver {
 		t.Error("nv4 runtime switches misplaced")
+	}
+	n6, _ := For(network.Version6)
+	n7, _ := For(network.Version7)
+	if n6.ParamsDecodeExit != exitcode.SysErrSenderInvalid || n7.ParamsDecodeExit != exitcode.ErrSerialization {
+		t.Error("parameter decoding exit codes must stay network-exact (mainnet recorded exit 1 before version 7)")
+	}
+	// The departures from Lotus hold at every version.
+	for v := network.Version0; v <= network.Version15; v++ {
+		r, _ := For(v)
+		if r.ActorPanicExit != exitcode.SysErrorIllegalActor || !r.PoliceAbortCodes || !r.CheckStateMutation || !r.RejectSelfBeneficiary {
+			t.Errorf("nv%d: departure rules not in force: %+v", v, r)
+		}
 	}
 	if e, ok := UpgradeEpoch(network.Version7); !ok || e != 265200 {
 		t.Errorf("calico at %d", e)
