@@ -188,5 +188,5 @@ func WithCirculatingSupply(cs abi.TokenAmount) Option {
 // runs when the chain moves past it), so a message at epoch h runs under
 // the newest upgrade whose epoch is below h, as Lotus counts it.
 func MainnetNetworkVersion(h abi.ChainEpoch) network.Version {
-	return network.Version(schema.ProtocolAtEpoch(int64(h) - 1).NetworkVersion)
+	return network.Version(schema.ProtocolAtEpoch(int64(h)).NetworkVersion)
 }

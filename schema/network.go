@@ -59,9 +59,12 @@ func ProtocolByCodename(codename string) (Protocol, bool) {
 	return Protocol{}, false
 }
 
-// ProtocolAtEpoch returns the upgrade in force at a mainnet epoch.
+// ProtocolAtEpoch returns the upgrade whose rules apply to messages executed
+// at a mainnet epoch. An upgrade at epoch U migrates the state at the end of
+// U, so its rules apply from U+1 (which is why the public vectors' variants
+// sit at U+1).
 func ProtocolAtEpoch(epoch int64) Protocol {
-	i := sort.Search(len(protocols), func(i int) bool { return protocols[i].UpgradeEpoch > epoch })
+	i := sort.Search(len(protocols), func(i int) bool { return protocols[i].UpgradeEpoch >= epoch && protocols[i].UpgradeEpoch > 0 })
 	if i == 0 {
 		return protocols[0]
 	}

@@ -173,7 +173,7 @@ func TestProtocolTable(t *testing.T) {
 		epoch int64
 		name  string
 		nv    uint
-	}{{0, "genesis", 0}, {41280, "breeze", 1}, {138721, "actorsv2", 4}, {148889, "liftoff", 5}, {265200, "calico", 7}, {2000000, "ohsnap", 15}} {
+	}{{0, "genesis", 0}, {41280, "genesis", 0}, {41281, "breeze", 1}, {138720, "refuel", 3}, {138721, "actorsv2", 4}, {148889, "liftoff", 5}, {265201, "calico", 7}, {2000000, "ohsnap", 15}} {
 		p := ProtocolAtEpoch(c.epoch)
 		if p.Codename != c.name || p.NetworkVersion != c.nv {
 			t.Errorf("epoch %d: got %+v, want %s nv%d", c.epoch, p, c.name, c.nv)
