@@ -27,4 +27,3 @@ type Outcome struct {
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }
-

@@ -14,7 +14,6 @@ import (
 	"github.com/tvx-project/tvx/internal/testcorpus"
 )
 
-
 func sampleFile(t testing.TB) string {
 	t.Helper()
 	return filepath.Join("..", "corpus", "public", "transfer", "unknown_accounts--fail-unknown-sender-unknown-receiver--genesis.json")
