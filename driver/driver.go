@@ -106,6 +106,18 @@ func (d *Driver) stateDiff(ctx context.Context, r *run, detail string) string {
 	return buf.String()
 }
 
+// Check opens v's blocks through the driver's source and releases them, so a
+// caller can tell malformed input (a CAR that is not gzip, too large, not a
+// CAR, or without the pre-state root) from a run that fails.
+func (d *Driver) Check(ctx context.Context, v *schema.Vector) error {
+	_, release, err := d.cfg.source.Open(ctx, v)
+	if err != nil {
+		return err
+	}
+	release()
+	return nil
+}
+
 // negated inverts a completed run: a negated vector records a behaviour the
 // network must not have, so matching its postconditions is the failure.
 func negated(o Outcome) Outcome {

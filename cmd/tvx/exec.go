@@ -99,14 +99,6 @@ func runExec(c *cli.Context) error {
 			return usageErr("%v", err)
 		}
 	}
-	if single {
-		// One named vector: unreadable input is a usage error (exit 2).
-		v, err := schema.LoadFile(inputs[0].path)
-		if err != nil {
-			return &exitError{code: exitBadArgs, err: err}
-		}
-		inputs[0].vector = v
-	}
 
 	diffOn := single
 	switch c.String("statediff") {
@@ -138,6 +130,18 @@ func runExec(c *cli.Context) error {
 		opts = append(opts, driver.WithSource(st))
 	}
 	d := driver.New(opts...)
+	if single {
+		// One named vector: unreadable input, its CAR included, is a usage
+		// error (exit 2), not a failed run.
+		v, err := schema.LoadFile(inputs[0].path)
+		if err == nil {
+			err = d.Check(c.Context, v)
+		}
+		if err != nil {
+			return &exitError{code: exitBadArgs, err: err}
+		}
+		inputs[0].vector = v
+	}
 	runAll(c.Context, d, inputs, c.String("variant"), c.Int("parallel"), rep)
 	sum := rep.finish()
 	if err := finishCallbacks(); err != nil {

@@ -181,3 +181,32 @@ func TestExecUsageErrors(t *testing.T) {
 		t.Fatalf("--parallel 0: exit %d", code)
 	}
 }
+
+func TestExecBadCARSingleFile(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(sample, "multisig", "basic--ok-create--genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(m map[string]any){
+		"not gzip": func(m map[string]any) { m["car"] = "bm90IGd6aXA=" },
+		"no pre-state root": func(m map[string]any) {
+			m["preconditions"].(map[string]any)["state_tree"] = map[string]any{
+				"root_cid": map[string]any{"/": "bafy2bzacecaagsjzlqmnuxzjrui7tmefdg7g6mdwcvrnhsitdchcf2lwdyeae"}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(good, &m); err != nil {
+				t.Fatal(err)
+			}
+			edit(m)
+			data, _ := json.Marshal(m)
+			path := filepath.Join(t.TempDir(), "v.json")
+			os.WriteFile(path, data, 0o644)
+			code, out, errw := runTvx(t, "", "exec", path)
+			if code != exitBadArgs || out != "" || !strings.Contains(errw, path+": field ") {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errw)
+			}
+		})
+	}
+}
