@@ -178,10 +178,12 @@ func runAll(ctx context.Context, d *driver.Driver, inputs []input, variant strin
 		close(work)
 		wg.Wait()
 	}()
+	rep.expect(len(inputs))
 	for i := range inputs {
 		for _, r := range <-results[i] {
 			rep.report(r)
 		}
+		rep.vectorDone()
 	}
 }
 
@@ -199,7 +201,6 @@ func runInput(ctx context.Context, d *driver.Driver, in input, variant string, r
 		if variant != "" && vr.ID != variant {
 			continue
 		}
-		rep.started()
 		o := d.Run(ctx, v, vr)
 		out = append(out, newResult(v, vr, o))
 	}

@@ -43,10 +43,11 @@ type reporter struct {
 	progress  bool
 	verbose   bool
 
-	mu    sync.Mutex
-	sum   summary
-	begun int
-	done  int
+	mu     sync.Mutex
+	sum    summary
+	done   int // runs reported
+	inputs int // vectors to run
+	inDone int // vectors whose runs are all reported
 }
 
 func newReporter(out, errw io.Writer, asJSON, verbose bool) *reporter {
@@ -69,10 +70,20 @@ func (r *reporter) Logf(format string, args ...any) {
 	fmt.Fprintf(r.errw, format+"\n", args...)
 }
 
-func (r *reporter) started() {
+// expect sets the number of vectors the progress bar counts towards.
+func (r *reporter) expect(inputs int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.begun++
+	r.inputs = inputs
+}
+
+// vectorDone advances the progress bar by one vector.
+func (r *reporter) vectorDone() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inDone++
+	r.clearProgress()
+	r.drawProgress()
 }
 
 func (r *reporter) report(res result) {
@@ -130,16 +141,12 @@ func (r *reporter) drawProgress() {
 		return
 	}
 	const width = 30
-	total := r.begun
-	if total < r.done {
-		total = r.done
-	}
 	filled := 0
-	if total > 0 {
-		filled = width * r.done / total
+	if r.inputs > 0 {
+		filled = width * r.inDone / r.inputs
 	}
-	fmt.Fprintf(r.errw, "[%s%s] %d/%d, %d passed",
-		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.done, total, r.sum.passed)
+	fmt.Fprintf(r.errw, "[%s%s] %d/%d vectors, %d runs, %d passed",
+		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.inDone, r.inputs, r.done, r.sum.passed)
 }
 
 // finish prints the summary (last line of stdout in text mode; on stderr in
