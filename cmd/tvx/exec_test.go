@@ -97,18 +97,7 @@ func TestExecJSON(t *testing.T) {
 }
 
 func TestExecDeterministicOrder(t *testing.T) {
-	strip := func(s string) string {
-		var b strings.Builder
-		for _, l := range strings.Split(s, "\n") {
-			if i := strings.Index(l, " ("); i > 0 {
-				if j := strings.Index(l[i:], "ms)"); j > 0 {
-					l = l[:i] + l[i+j+3:]
-				}
-			}
-			b.WriteString(l + "\n")
-		}
-		return b.String()
-	}
+	strip := stripDurations
 	_, a, _ := runTvx(t, "", "exec", "--parallel", "1", sample)
 	_, b, _ := runTvx(t, "", "exec", "--parallel", "4", sample)
 	if strip(a) != strip(b) {
