@@ -13,6 +13,8 @@ import (
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
 
+	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
+	multisig0 "github.com/filecoin-project/specs-actors/actors/builtin/multisig"
 	runtime2 "github.com/filecoin-project/specs-actors/v2/actors/runtime"
 
 	"github.com/tvx-project/tvx/vm/actors"
@@ -249,6 +251,28 @@ func TestReRaisedSendCodeIsAllowed(t *testing.T) {
 		_, res = d.call(nv, relayAddr, relayMethodRaiseUnprompted, nil)
 		if res.ExitCode != exitcode.SysErrorIllegalActor {
 			t.Errorf("nv%d unprompted: exit %d, want %d (%s)", nv, res.ExitCode, exitcode.SysErrorIllegalActor, res.Error)
+		}
+	}
+}
+
+// The v0.9 multisig fails LockBalance before network version 2 with
+// SysErrInvalidMethod, as the VM fails a missing method: a system code a
+// builtin actor raises itself, which chain history records, so the policing
+// of abort codes leaves it alone.
+func TestBuiltinOwnSystemAbortIsKept(t *testing.T) {
+	msig, err := address.NewIDAddress(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nv := range []network.Version{network.Version0, network.Version1} {
+		d := worldFor(t, nv, big.Zero())
+		// The method aborts before it reads any state.
+		d.setActor(msig, builtin0.MultisigActorCodeID, emptyObjectCID, big.Zero())
+		d.root = d.world.root()
+		_, res := d.call(nv, msig, builtin0.MethodsMultisig.LockBalance,
+			&multisig0.LockBalanceParams{StartEpoch: 1, UnlockDuration: 10, Amount: big.NewInt(1)})
+		if res.ExitCode != exitcode.SysErrInvalidMethod {
+			t.Errorf("nv%d: exit %d, want %d (%s)", nv, res.ExitCode, exitcode.SysErrInvalidMethod, res.Error)
 		}
 	}
 }

@@ -23,6 +23,7 @@ func (m *Machine) invoke(rt *Runtime, to *state.Actor, method abi.MethodNum, par
 		return nil, abortf(exitcode.SysErrorIllegalActor, "actor code %s is actors version %d, network version %d runs version %d",
 			to.Code, e.Version, m.rules.Version, m.rules.ActorsVersion)
 	}
+	rt.entry = e
 	meth, ok := e.Method(method)
 	if !ok {
 		return nil, abortf(exitcode.SysErrInvalidMethod, "no method %d on actor %s", method, to.Code)

@@ -52,6 +52,8 @@ type Runtime struct {
 	allowInternal   bool
 	callerValidated bool
 
+	// entry is the executing actor's registry entry (nil until invoked).
+	entry *actors.Entry
 	// sendCodes holds the failure codes this invocation's sends returned:
 	// the system codes the actor may legitimately re-raise (see
 	// netver.Rules.PoliceAbortCodes).
@@ -131,14 +133,19 @@ func (rt *Runtime) Abortf(code exitcode.ExitCode, msg string, args ...interface{
 	panic(abortf(code, msg, args...))
 }
 
-// mayAbortWith reports whether actor code may abort with code. Zero is let
-// through: abortf turns it into a fatal error of its own.
+// mayAbortWith reports whether actor code may abort with code: an actor
+// code, a system code one of its sends returned, or one of the few system
+// codes builtin actors raise themselves (which chain history records). Zero
+// is let through: abortf turns it into a fatal error of its own.
 func (rt *Runtime) mayAbortWith(code exitcode.ExitCode) bool {
 	if code == exitcode.Ok || code >= exitcode.FirstActorErrorCode {
 		return true
 	}
 	if code < 0 {
 		return false
+	}
+	if rt.entry != nil && rt.entry.RaisesSystemCode(code) {
+		return true
 	}
 	for _, c := range rt.sendCodes {
 		if c == code {

@@ -70,9 +70,11 @@ type Rules struct {
 	// PoliceAbortCodes: an actor may only abort with an actor error code
 	// (FirstActorErrorCode and above) or re-raise a system exit code that one
 	// of its own sends returned in the same invocation (the Go actors
-	// propagate a failed send's code, e.g. builtin.RequireSuccess). Any other
-	// system code, or a negative one, fails the call with
-	// SysErrorIllegalActor instead.
+	// propagate a failed send's code, e.g. builtin.RequireSuccess; mainnet
+	// receipts record it, as in the extracted ProveCommitSector vectors that
+	// re-raise SysErrOutOfGas), or raise one of the few system codes builtin
+	// actors raise themselves (vm/actors lists them). Any other system code,
+	// or a negative one, fails the call with SysErrorIllegalActor instead.
 	//
 	// Departure from Lotus: Lotus passed any code through;
 	// vm_violations/x--actor_abort--system-exit-code-N and
