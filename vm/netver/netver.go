@@ -14,8 +14,11 @@
 // VM must not reproduce Lotus's. Every exception holds at all network
 // versions and is recorded in the Rules field that carries it (look for
 // "Departure from Lotus"). An exception is only taken when no real chain
-// data in the corpus exercises it: the whole public corpus was replayed
-// with and without each rule, and only the negated vectors changed outcome.
+// data in the corpus exercises it: replaying the whole public corpus, each
+// rule fires in the negated vectors only, and every other vector still
+// matches exactly. Rules that real actors would otherwise trip are narrowed
+// to spare them (see PoliceAbortCodes), and the one the correct vectors
+// contradict (resolving the receiver before version 4) is not taken.
 // Where real chain data contradicts the vectors' notion of correct (the
 // exit code of a parameter decoding failure before network version 7, see
 // ParamsDecodeExit), the table stays network-exact.
@@ -49,13 +52,15 @@ type Rules struct {
 	ActorsVersion    ActorsVersion
 
 	// ResolveReceiver: the runtime's Receiver() is the receiver's ID address
-	// (and implicit account creation rewrites it), never the robust address
-	// a message was sent to.
+	// (and implicit account creation rewrites it). Before, the receiver was
+	// exposed exactly as the message addressed it.
 	//
-	// Departure from Lotus: Lotus resolved the receiver only from network
-	// version 4 (lotus PR 3589) and exposed the address as the message gave
-	// it before; vm_violations/x--runtime_inspections--receiver-always-id-address
-	// marks that incorrect.
+	// Network-exact, although the vectors
+	// vm_violations/x--runtime_inspections--receiver-always-id-address hint
+	// the earlier behaviour incorrect: the v0.9 payment channel actor checks
+	// a voucher's channel address against Receiver(), and the correct vectors
+	// paych/paych--update-ok and paych--collect-ok (network versions 0 to 3)
+	// redeem vouchers naming the channel by its robust address.
 	ResolveReceiver bool
 	// ActorPanicExit is the exit code when actor code panics with something
 	// other than an abort: the actor broke the VM's contract, so the call
