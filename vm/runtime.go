@@ -123,8 +123,8 @@ func (rt *Runtime) StartSpan(string) func() { return func() {} }
 
 // Abortf aborts the invocation with an exit code. It is the actors' way to
 // fail; the runtime's own checks use fail instead. Where the rules police
-// abort codes, an actor that raises a system exit code it did not receive
-// from one of its own sends, or a negative code, fails as an illegal actor.
+// abort codes (netver.Rules.PoliceAbortCodes), a code the actor may not
+// raise (see mayAbortWith) fails the call as an illegal actor instead.
 func (rt *Runtime) Abortf(code exitcode.ExitCode, msg string, args ...interface{}) {
 	if rt.m.rules.PoliceAbortCodes && !rt.mayAbortWith(code) {
 		panic(abortf(exitcode.SysErrorIllegalActor, "actor aborted with exit code %d, which actors may not raise: %s",
