@@ -219,7 +219,7 @@ const sampleTraces = `[{"Msg":{"To":"f01","From":"f0100","Method":2,"Value":"0"}
 func TestDecodeForms(t *testing.T) {
 	// Pad the payload so the gzip stream length is not a multiple of 3 and an
 	// unclosed base64 encoder really drops bytes.
-	payload := []byte(sampleTraces)
+	var payload []byte
 	for pad := 0; ; pad++ {
 		p := append([]byte(sampleTraces), bytes.Repeat([]byte(" "), pad)...)
 		var gz bytes.Buffer
