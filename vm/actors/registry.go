@@ -13,9 +13,6 @@ import (
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
-	exported0 "github.com/filecoin-project/specs-actors/actors/builtin/exported"
-	exported2 "github.com/filecoin-project/specs-actors/v2/actors/builtin/exported"
-
 	"github.com/tvx-project/tvx/vm/netver"
 )
 
@@ -118,14 +115,9 @@ func NewRegistry() *Registry {
 // supported actors version.
 func NewBuiltinRegistry() (*Registry, error) {
 	r := NewRegistry()
-	for _, a := range exported0.BuiltinActors() {
-		if err := r.Register(0, false, a); err != nil {
-			return nil, err
-		}
-	}
-	for _, a := range exported2.BuiltinActors() {
-		if err := r.Register(2, false, a); err != nil {
-			return nil, err
+	for _, v := range Versions() {
+		if err := r.Register(v, false, versions[v].builtins()...); err != nil {
+			return nil, fmt.Errorf("actors version %d: %w", v, err)
 		}
 	}
 	return r, nil

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -8,7 +9,11 @@ import (
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 	account0 "github.com/filecoin-project/specs-actors/actors/builtin/account"
 	builtin2 "github.com/filecoin-project/specs-actors/v2/actors/builtin"
+	builtin6 "github.com/filecoin-project/specs-actors/v6/actors/builtin"
+	builtin7 "github.com/filecoin-project/specs-actors/v7/actors/builtin"
 	"github.com/ipfs/go-cid"
+
+	"github.com/tvx-project/tvx/vm/netver"
 )
 
 func TestBuiltinRegistry(t *testing.T) {
@@ -81,9 +86,8 @@ func TestRaisesSystemCode(t *testing.T) {
 		}
 		return e
 	}
-	// Actors v6 and v7 are not registered yet: describe their miners directly.
-	miner6 := &Entry{Kind: KindMiner, Version: 6}
-	miner7 := &Entry{Kind: KindMiner, Version: 7}
+	miner6 := lookup(builtin6.StorageMinerActorCodeID)
+	miner7 := lookup(builtin7.StorageMinerActorCodeID)
 	testActor := &Entry{Kind: KindMiner, Version: 7, AnyVersion: true}
 	for _, c := range []struct {
 		name string
@@ -104,4 +108,72 @@ func TestRaisesSystemCode(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// Every supported actors version registers all eleven builtin actors under
+// the code CIDs the chain uses ("fil/<n>/<kind>", n being 1 for v0.9), each
+// with every method its version exports.
+func TestEveryActorsVersionRegistered(t *testing.T) {
+	r, err := NewBuiltinRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netver.ActorsVersion{0, 2, 3, 4, 5, 6, 7}
+	if got := Versions(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("versions %v, want %v", got, want)
+	}
+	kinds := []string{KindSystem, KindInit, KindCron, KindAccount, KindPower, KindMiner,
+		KindMarket, KindPaych, KindMultisig, KindReward, KindVerifiedRegs}
+	for _, v := range want {
+		n := int(v)
+		if v == 0 {
+			n = 1
+		}
+		for _, k := range kinds {
+			code, err := Code(v, k)
+			if err != nil {
+				t.Fatalf("v%d %s: %v", v, k, err)
+			}
+			if name, _ := codeName(code); name != fmt.Sprintf("fil/%d/%s", n, k) {
+				t.Errorf("v%d %s: code names %q", v, k, name)
+			}
+			e, ok := r.Lookup(code)
+			if !ok || e.Version != v || e.Kind != k || e.AnyVersion {
+				t.Fatalf("v%d %s: entry %+v", v, k, e)
+			}
+			exports := 0
+			for _, x := range e.Actor.Exports() {
+				if x != nil {
+					exports++
+				}
+			}
+			methods := 0
+			for m := abi.MethodNum(0); m < 64; m++ {
+				if _, ok := e.Method(m); ok {
+					methods++
+				}
+			}
+			if methods != exports || methods == 0 {
+				t.Errorf("v%d %s: %d methods callable, %d exported", v, k, methods, exports)
+			}
+		}
+		if ac, _ := AccountCode(v); ac != mustCode(t, v, KindAccount) {
+			t.Errorf("v%d: account code for implicit creation is %s", v, ac)
+		}
+	}
+	if _, err := Code(1, KindAccount); err == nil {
+		t.Error("actors version 1 accepted")
+	}
+	if _, err := Code(7, "chaos"); err == nil {
+		t.Error("unknown kind accepted")
+	}
+}
+
+func mustCode(t *testing.T, v netver.ActorsVersion, kind string) cid.Cid {
+	t.Helper()
+	c, err := Code(v, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -22,6 +22,12 @@ import (
 	states0 "github.com/filecoin-project/specs-actors/actors/states"
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
 	adt2 "github.com/filecoin-project/specs-actors/v2/actors/util/adt"
+	builtin3 "github.com/filecoin-project/specs-actors/v3/actors/builtin"
+	adt3 "github.com/filecoin-project/specs-actors/v3/actors/util/adt"
+	builtin4 "github.com/filecoin-project/specs-actors/v4/actors/builtin"
+	adt4 "github.com/filecoin-project/specs-actors/v4/actors/util/adt"
+	builtin5 "github.com/filecoin-project/specs-actors/v5/actors/builtin"
+	adt5 "github.com/filecoin-project/specs-actors/v5/actors/util/adt"
 
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/netver"
@@ -42,24 +48,77 @@ type actorMap interface {
 	Root() (cid.Cid, error)
 }
 
+// actorsHAMT describes the actors HAMT layout of one state-tree version:
+// how to open an existing root and how to start an empty one.
+type actorsHAMT struct {
+	open  func(ctx context.Context, store ipldcbor.IpldStore, r cid.Cid) (actorMap, error)
+	empty func(ctx context.Context, store ipldcbor.IpldStore) (actorMap, error)
+}
+
+// hamtLayouts maps each state-tree version to the HAMT its actors map uses,
+// which is that of the specs-actors release that introduced the version
+// (as the network's reference implementation builds it): version 0 is go-hamt-ipld v1
+// (actors v0.9), version 1 go-hamt-ipld v2 (actors v2), versions 2, 3 and 4
+// go-hamt-ipld v3 (actors v3, v4 and v5). Every layout has bit width 5 and
+// hashes keys with SHA-256; versions 2 to 4 differ only in the version number
+// their root records.
+var hamtLayouts = map[netver.StateTreeVersion]actorsHAMT{
+	0: {
+		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
+			return adt0.AsMap(adt0.WrapStore(ctx, s), r)
+		},
+		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
+			return adt0.MakeEmptyMap(adt0.WrapStore(ctx, s)), nil
+		},
+	},
+	1: {
+		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
+			return adt2.AsMap(adt2.WrapStore(ctx, s), r)
+		},
+		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
+			return adt2.MakeEmptyMap(adt2.WrapStore(ctx, s)), nil
+		},
+	},
+	2: {
+		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
+			return adt3.AsMap(adt3.WrapStore(ctx, s), r, builtin3.DefaultHamtBitwidth)
+		},
+		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
+			return adt3.MakeEmptyMap(adt3.WrapStore(ctx, s), builtin3.DefaultHamtBitwidth)
+		},
+	},
+	3: {
+		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
+			return adt4.AsMap(adt4.WrapStore(ctx, s), r, builtin4.DefaultHamtBitwidth)
+		},
+		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
+			return adt4.MakeEmptyMap(adt4.WrapStore(ctx, s), builtin4.DefaultHamtBitwidth)
+		},
+	},
+	4: {
+		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
+			return adt5.AsMap(adt5.WrapStore(ctx, s), r, builtin5.DefaultHamtBitwidth)
+		},
+		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
+			return adt5.MakeEmptyMap(adt5.WrapStore(ctx, s), builtin5.DefaultHamtBitwidth)
+		},
+	},
+}
+
+// MaxVersion is the newest state-tree version this package reads and writes.
+const MaxVersion netver.StateTreeVersion = 4
+
 // hamtFor opens (root defined) or creates the actors HAMT layout of a
 // state-tree version.
 func hamtFor(ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersion, r cid.Cid) (actorMap, error) {
-	switch v {
-	case 0:
-		s := adt0.WrapStore(ctx, store)
-		if !r.Defined() {
-			return adt0.MakeEmptyMap(s), nil
-		}
-		return adt0.AsMap(s, r)
-	case 1:
-		s := adt2.WrapStore(ctx, store)
-		if !r.Defined() {
-			return adt2.MakeEmptyMap(s), nil
-		}
-		return adt2.AsMap(s, r)
+	l, ok := hamtLayouts[v]
+	if !ok {
+		return nil, fmt.Errorf("state tree version %d is not supported (max %d)", v, MaxVersion)
 	}
-	return nil, fmt.Errorf("state tree version %d is not supported", v)
+	if !r.Defined() {
+		return l.empty(ctx, store)
+	}
+	return l.open(ctx, store, r)
 }
 
 // op is a pending change to one actor.

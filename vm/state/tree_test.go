@@ -16,7 +16,16 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 	init0 "github.com/filecoin-project/specs-actors/actors/builtin/init"
+	states0 "github.com/filecoin-project/specs-actors/actors/states"
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
+	states2 "github.com/filecoin-project/specs-actors/v2/actors/states"
+	adt2 "github.com/filecoin-project/specs-actors/v2/actors/util/adt"
+	states3 "github.com/filecoin-project/specs-actors/v3/actors/states"
+	adt3 "github.com/filecoin-project/specs-actors/v3/actors/util/adt"
+	states4 "github.com/filecoin-project/specs-actors/v4/actors/states"
+	adt4 "github.com/filecoin-project/specs-actors/v4/actors/util/adt"
+	states5 "github.com/filecoin-project/specs-actors/v5/actors/states"
+	adt5 "github.com/filecoin-project/specs-actors/v5/actors/util/adt"
 
 	"github.com/tvx-project/tvx/vm/netver"
 )
@@ -102,7 +111,7 @@ func TestSnapshotRevertAndClear(t *testing.T) {
 }
 
 func TestAddressRegistryAndFlushRoundTrip(t *testing.T) {
-	for _, v := range []netver.StateTreeVersion{0, 1} {
+	for v := netver.StateTreeVersion(0); v <= MaxVersion; v++ {
 		tr, store := newTree(t, v)
 		key, _ := address.NewSecp256k1Address(append([]byte{4}, make([]byte, 64)...))
 		if _, err := tr.LookupID(key); !errors.Is(err, ErrActorNotFound) {
@@ -143,5 +152,171 @@ func TestAddressRegistryAndFlushRoundTrip(t *testing.T) {
 		if err != nil || root2 != r0 {
 			t.Fatalf("unchanged tree flushed to %s, want %s (%v)", root2, r0, err)
 		}
+	}
+}
+
+// specsTree is the actors HAMT as the specs-actors release that introduced
+// a state-tree version reads and writes it.
+type specsTree struct {
+	get   func(address.Address) (*Actor, bool, error)
+	set   func(address.Address, *Actor) error
+	flush func() (cid.Cid, error)
+}
+
+func openSpecsTree(t *testing.T, ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersion, actorsRoot cid.Cid) specsTree {
+	t.Helper()
+	var (
+		st  specsTree
+		err error
+	)
+	// Every release's Actor has the same fields; convert through them.
+	from := func(c cid.Cid, h cid.Cid, n uint64, b abi.TokenAmount) *Actor {
+		return &Actor{Code: c, Head: h, CallSeqNum: n, Balance: b}
+	}
+	switch v {
+	case 0:
+		var tr *states0.Tree
+		tr, err = states0.LoadTree(adt0.WrapStore(ctx, store), actorsRoot)
+		st = specsTree{get: tr.GetActor, set: tr.SetActor, flush: tr.Flush}
+	case 1:
+		var tr *states2.Tree
+		tr, err = states2.LoadTree(adt2.WrapStore(ctx, store), actorsRoot)
+		st = specsTree{
+			get: func(a address.Address) (*Actor, bool, error) {
+				x, ok, err := tr.GetActor(a)
+				if !ok || err != nil {
+					return nil, ok, err
+				}
+				return from(x.Code, x.Head, x.CallSeqNum, x.Balance), true, nil
+			},
+			set: func(a address.Address, x *Actor) error {
+				return tr.SetActor(a, &states2.Actor{Code: x.Code, Head: x.Head, CallSeqNum: x.CallSeqNum, Balance: x.Balance})
+			},
+			flush: tr.Flush,
+		}
+	case 2:
+		var tr *states3.Tree
+		tr, err = states3.LoadTree(adt3.WrapStore(ctx, store), actorsRoot)
+		st = specsTree{
+			get: func(a address.Address) (*Actor, bool, error) {
+				x, ok, err := tr.GetActor(a)
+				if !ok || err != nil {
+					return nil, ok, err
+				}
+				return from(x.Code, x.Head, x.CallSeqNum, x.Balance), true, nil
+			},
+			set: func(a address.Address, x *Actor) error {
+				return tr.SetActor(a, &states3.Actor{Code: x.Code, Head: x.Head, CallSeqNum: x.CallSeqNum, Balance: x.Balance})
+			},
+			flush: tr.Flush,
+		}
+	case 3:
+		var tr *states4.Tree
+		tr, err = states4.LoadTree(adt4.WrapStore(ctx, store), actorsRoot)
+		st = specsTree{
+			get: func(a address.Address) (*Actor, bool, error) {
+				x, ok, err := tr.GetActor(a)
+				if !ok || err != nil {
+					return nil, ok, err
+				}
+				return from(x.Code, x.Head, x.CallSeqNum, x.Balance), true, nil
+			},
+			set: func(a address.Address, x *Actor) error {
+				return tr.SetActor(a, &states4.Actor{Code: x.Code, Head: x.Head, CallSeqNum: x.CallSeqNum, Balance: x.Balance})
+			},
+			flush: tr.Flush,
+		}
+	case 4:
+		var tr *states5.Tree
+		tr, err = states5.LoadTree(adt5.WrapStore(ctx, store), actorsRoot)
+		st = specsTree{
+			get: func(a address.Address) (*Actor, bool, error) {
+				x, ok, err := tr.GetActor(a)
+				if !ok || err != nil {
+					return nil, ok, err
+				}
+				return from(x.Code, x.Head, x.CallSeqNum, x.Balance), true, nil
+			},
+			set: func(a address.Address, x *Actor) error {
+				return tr.SetActor(a, &states5.Actor{Code: x.Code, Head: x.Head, CallSeqNum: x.CallSeqNum, Balance: x.Balance})
+			},
+			flush: tr.Flush,
+		}
+	default:
+		t.Fatalf("no specs-actors tree for version %d", v)
+	}
+	if err != nil {
+		t.Fatalf("specs-actors load of version %d tree: %v", v, err)
+	}
+	return st
+}
+
+// Each state-tree version's actors HAMT is exactly the one of the
+// specs-actors release that introduced it: that release reads what this
+// package writes, and the same edits made by either side flush to the same
+// root. Enough actors are stored to split HAMT buckets into child nodes.
+func TestActorsHAMTMatchesSpecsActors(t *testing.T) {
+	ctx := context.Background()
+	for v := netver.StateTreeVersion(0); v <= MaxVersion; v++ {
+		tr, store := newTree(t, v)
+		for i := uint64(100); i < 400; i++ {
+			a := &Actor{Code: builtin0.AccountActorCodeID, Head: builtin0.AccountActorCodeID, CallSeqNum: i, Balance: abi.NewTokenAmount(int64(i))}
+			if err := tr.SetActor(id(i), a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := tr.Flush(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actorsRoot := r
+		if v > 0 {
+			var vr root
+			if err := store.Get(ctx, r, &vr); err != nil {
+				t.Fatalf("version %d: %v", v, err)
+			}
+			actorsRoot = vr.Actors
+		}
+		spec := openSpecsTree(t, ctx, store, v, actorsRoot)
+		for _, i := range []uint64{100, 250, 399} {
+			got, ok, err := spec.get(id(i))
+			if err != nil || !ok || got.CallSeqNum != i || got.Balance.Int64() != int64(i) {
+				t.Fatalf("version %d: specs-actors reads actor %d as %+v (found %v, %v)", v, i, got, ok, err)
+			}
+		}
+		if _, ok, _ := spec.get(id(400)); ok {
+			t.Fatalf("version %d: specs-actors finds an actor never stored", v)
+		}
+
+		// The same edit on both sides.
+		edit := &Actor{Code: builtin0.MultisigActorCodeID, Head: builtin0.MultisigActorCodeID, Balance: abi.NewTokenAmount(7)}
+		if err := spec.set(id(1000), edit); err != nil {
+			t.Fatal(err)
+		}
+		want, err := spec.flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.SetActor(id(1000), edit); err != nil {
+			t.Fatal(err)
+		}
+		r2, err := tr.Flush(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := r2
+		if v > 0 {
+			var vr root
+			if err := store.Get(ctx, r2, &vr); err != nil {
+				t.Fatal(err)
+			}
+			got = vr.Actors
+		}
+		if got != want {
+			t.Errorf("version %d: actors root %s, specs-actors %s", v, got, want)
+		}
+	}
+	if _, err := New(ctx, ipldcbor.NewCborStore(blockstore.NewBlockstore(dssync.MutexWrap(ds.NewMapDatastore()))), MaxVersion+1); err == nil {
+		t.Error("state tree version 5 accepted")
 	}
 }
