@@ -1,0 +1,211 @@
+// Package extract turns chain data into test vectors: one message, one
+// tipset, or a range of tipsets as individual vectors or one squashed
+// vector, replayed on tvx's VM and checked against the chain.
+//
+// Every extraction replays on a blockstore that reads through to the
+// chain.Source and records what the VM touched, with a randomness source
+// that records the chain's randomness digests. The replay's results are
+// checked against the chain (a message's receipt; a tipset's state root and
+// receipts root, as the next tipset's header commits to them), and a
+// mismatch is an error unless the request says to ignore it. Vectors are
+// deterministic: the same chain data gives byte-identical output, whichever
+// Source served it.
+//
+// BuildChain goes the other way: it runs a tipset vector on the VM and
+// produces a chain (headers, messages, receipts, state) that extraction
+// can read back, which is how extraction is tested on real vector data.
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
+	"github.com/filecoin-project/go-state-types/network"
+
+	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm"
+	"github.com/tvx-project/tvx/vm/actors"
+	"github.com/tvx-project/tvx/vm/chaos"
+)
+
+// Version is written into every vector's _meta.gen as the generator's
+// version. It changes only when the vectors tvx writes change, so that
+// regenerating a committed vector with a newer tvx shows no drift.
+const Version = "0.1.0"
+
+// Logger receives progress lines. *testing.T satisfies it.
+type Logger interface {
+	Logf(format string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Logf(string, ...any) {}
+
+// Option configures an Extractor.
+type Option func(*config)
+
+type config struct {
+	log         Logger
+	version     string
+	network     string
+	tempDir     string
+	beaconRound func(abi.ChainEpoch) uint64
+	progress    func(done, total int)
+	selfCheck   bool
+	chaos       bool
+}
+
+// WithLogger sends progress lines to l.
+func WithLogger(l Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
+
+// WithGeneratorVersion overrides the version recorded in _meta.gen.
+func WithGeneratorVersion(v string) Option { return func(c *config) { c.version = v } }
+
+// WithNetworkName records the chain's network name ("mainnet", ...) in
+// _meta.gen; a chain CAR does not know it.
+func WithNetworkName(name string) Option { return func(c *config) { c.network = name } }
+
+// WithTempDir places the temporary CAR files vectors are assembled in.
+func WithTempDir(dir string) Option { return func(c *config) { c.tempDir = dir } }
+
+// WithBeaconRound sets the epoch-to-drand-round map used to find beacon
+// digests from network version 14 (default: the source's, else mainnet's).
+func WithBeaconRound(f func(abi.ChainEpoch) uint64) Option {
+	return func(c *config) { c.beaconRound = f }
+}
+
+// WithProgress calls f after each tipset (or message) replayed, with the
+// number done and the total.
+func WithProgress(f func(done, total int)) Option { return func(c *config) { c.progress = f } }
+
+// WithSelfCheck makes every vector run through the driver before it is
+// returned; a vector that does not pass is an error. It costs one more
+// replay from the vector's own CAR, and proves the CAR holds every block
+// the replay needs.
+func WithSelfCheck(on bool) Option { return func(c *config) { c.selfCheck = on } }
+
+// WithChaosActor registers the chaos actor for replays and marks vectors
+// as needing it: for chains built from vectors that use it.
+func WithChaosActor(on bool) Option { return func(c *config) { c.chaos = on } }
+
+// Extractor extracts vectors from one chain source. It holds only its
+// configuration and may be used for several extractions, one at a time or
+// concurrently.
+type Extractor struct {
+	src chain.Source
+	cfg config
+}
+
+// New returns an Extractor reading src.
+func New(src chain.Source, opts ...Option) *Extractor {
+	cfg := config{log: nopLogger{}, version: Version, tempDir: os.TempDir()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Extractor{src: src, cfg: cfg}
+}
+
+// ErrSanity marks an extraction whose replay disagrees with the chain.
+var ErrSanity = errors.New("replay disagrees with the chain")
+
+func (e *Extractor) registry() (*actors.Registry, error) {
+	reg, err := actors.NewBuiltinRegistry()
+	if err != nil {
+		return nil, fmt.Errorf("actor registry: %w", err)
+	}
+	if e.cfg.chaos {
+		reg = reg.Clone()
+		if err := reg.Register(0, true, chaos.Actor{}); err != nil {
+			return nil, fmt.Errorf("register chaos actor: %w", err)
+		}
+	}
+	return reg, nil
+}
+
+// circSupply is the circulating supply on top of key: the source's answer,
+// or, when the source cannot say (a chain CAR without an override), none,
+// in which case the replay uses the runner's default for the class and the
+// vector leaves the field out so the runner does the same.
+func (e *Extractor) circSupply(ctx context.Context, key chain.TipSetKey, class schema.Class) (abi.TokenAmount, bool, error) {
+	cs, err := e.src.CirculatingSupply(ctx, key)
+	if err == nil {
+		return cs, true, nil
+	}
+	if !errors.Is(err, chain.ErrUnavailable) {
+		return abi.TokenAmount{}, false, err
+	}
+	e.cfg.log.Logf("circulating supply unknown (%v); the vector leaves it to the runner's default", err)
+	if class == schema.ClassTipset {
+		return big.Zero(), false, nil
+	}
+	return vm.TotalFilecoin(), false, nil
+}
+
+// codename names a variant: the upgrade in force at epoch when its network
+// version is nv, else the first upgrade that introduced nv.
+func codename(nv network.Version, epoch abi.ChainEpoch) string {
+	if p := schema.ProtocolAtEpoch(int64(epoch)); p.NetworkVersion == uint(nv) {
+		return p.Codename
+	}
+	for _, p := range schema.Protocols() {
+		if p.NetworkVersion == uint(nv) {
+			return p.Codename
+		}
+	}
+	return fmt.Sprintf("nv%d", nv)
+}
+
+func (e *Extractor) gen(extra ...string) []schema.GenerationData {
+	out := []schema.GenerationData{{Source: "tvx", Version: e.cfg.version}}
+	if e.cfg.network != "" {
+		out = append(out, schema.GenerationData{Source: "network:" + e.cfg.network})
+	}
+	for _, s := range extra {
+		out = append(out, schema.GenerationData{Source: s})
+	}
+	return out
+}
+
+func (e *Extractor) selector() schema.Selector {
+	if e.cfg.chaos {
+		return schema.Selector{"chaos_actor": "true"}
+	}
+	return nil
+}
+
+// check runs a finished vector through the driver when self-checking.
+func (e *Extractor) check(ctx context.Context, v *schema.Vector) error {
+	if !e.cfg.selfCheck {
+		return nil
+	}
+	// Round-trip through JSON so the check sees exactly what a file holds.
+	b, err := Marshal(v)
+	if err != nil {
+		return err
+	}
+	rv, err := schema.Decode(v.ID(), b)
+	if err != nil {
+		return fmt.Errorf("self-check: the written vector does not decode: %w", err)
+	}
+	d := driver.New(driver.WithLogger(e.cfg.log))
+	for _, variant := range rv.Pre.Variants {
+		out := d.Run(ctx, rv, variant)
+		if out.Status != driver.Pass {
+			return fmt.Errorf("self-check: vector %s variant %s: %s: %s\n%s", v.ID(), variant.ID, out.Status, out.Reason, out.Detail)
+		}
+	}
+	return nil
+}
