@@ -5,6 +5,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/filecoin-project/go-address"
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
+
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/internal/testcorpus"
@@ -77,3 +81,9 @@ func mustPass(t testing.TB, v *schema.Vector) {
 		}
 	}
 }
+
+type addressT = address.Address
+
+func networkOf(v schema.Variant) network.Version { return network.Version(v.NetworkVersion) }
+
+func abiEpoch(e int64) abi.ChainEpoch { return abi.ChainEpoch(e) }

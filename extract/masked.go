@@ -26,15 +26,28 @@ import (
 var alwaysRetained = []address.Address{builtin0.InitActorAddr, builtin0.RewardActorAddr, builtin0.BurntFundsActorAddr}
 
 // maskedState builds a state tree holding only the actors the traced replay
-// looked up, with the same state-tree version as root, and returns its
-// root. Looked-up actors are read off the actors-HAMT nodes in the trace:
-// a lookup reads the bucket holding the actor, so the set may include an
-// actor that shares a bucket with one looked up, never miss one.
-func (e *Extractor) maskedState(ctx context.Context, bs *store, root cid.Cid, traced []blocks.Block, msg *vm.Message) (cid.Cid, error) {
+// used, with the same state-tree version as root, and returns its root.
+//
+// Candidates are read off the actors-HAMT nodes in the trace: a lookup
+// reads the bucket holding the actor, so candidates include every actor
+// looked up, and the others that share their buckets (in a small state,
+// all of them). Unless wide is set, a candidate is kept only when the
+// replay read its state, changed its entry, or it is the message's sender
+// or receiver; the caller replays on the result and, should the receipt
+// differ, asks again with wide set.
+func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.Cid, traced []blocks.Block, msg *vm.Message, wide bool) (cid.Cid, error) {
 	cst := ipldcbor.NewCborStore(bs)
 	tree, err := state.Load(ctx, cst, root)
 	if err != nil {
 		return cid.Undef, fmt.Errorf("masked state: %w", err)
+	}
+	after, err := state.Load(ctx, cst, post)
+	if err != nil {
+		return cid.Undef, fmt.Errorf("masked state: post-state: %w", err)
+	}
+	read := map[cid.Cid]bool{}
+	for _, b := range traced {
+		read[b.Cid()] = true
 	}
 	ids := map[address.Address]bool{}
 	for _, a := range alwaysRetained {
@@ -47,7 +60,19 @@ func (e *Extractor) maskedState(ctx context.Context, bs *store, root cid.Cid, tr
 	}
 	for _, b := range traced {
 		for _, id := range actorKeys(uint64(tree.Version()), b.RawData()) {
-			ids[id] = true
+			if ids[id] {
+				continue
+			}
+			act, err := tree.GetActor(id)
+			if err != nil {
+				continue
+			}
+			now, err := after.GetActor(id)
+			changed := err != nil || now.Code != act.Code || now.Head != act.Head ||
+				now.CallSeqNum != act.CallSeqNum || !now.Balance.Equals(act.Balance)
+			if wide || changed || read[act.Head] {
+				ids[id] = true
+			}
 		}
 	}
 	keep := make([]address.Address, 0, len(ids))

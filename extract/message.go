@@ -228,14 +228,21 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 
 	pre, blks := root, traced
 	if req.Retain == RetainAccessedActors {
-		pre, err = e.maskedState(ctx, bs, root, traced, vmsg)
-		if err != nil {
-			return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-		}
-		rec = newRandRecords()
-		res, post, err = replay(pre)
-		if err != nil {
-			return nil, fmt.Errorf("extract message %s: replay on masked state: %w", req.Message, err)
+		full := res
+		for _, wide := range []bool{false, true} {
+			pre, err = e.maskedState(ctx, bs, root, post, traced, vmsg, wide)
+			if err != nil {
+				return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
+			}
+			rec = newRandRecords()
+			res, post, err = replay(pre)
+			if err != nil {
+				return nil, fmt.Errorf("extract message %s: replay on masked state: %w", req.Message, err)
+			}
+			if res.ExitCode == full.ExitCode && res.GasUsed == full.GasUsed && string(res.Return) == string(full.Return) {
+				break
+			}
+			e.cfg.log.Logf("message %s: the masked state changes the outcome; keeping every candidate actor", req.Message)
 		}
 		if mm := receiptMismatch(receipts[target], res); mm != "" && out.Mismatch == "" {
 			if !req.IgnoreSanityChecks {
