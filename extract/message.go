@@ -254,10 +254,6 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 			return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 		}
 	}
-	if e.cfg.progress != nil {
-		e.cfg.progress(1, 1)
-	}
-
 	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{pre, post}, blks)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
