@@ -51,3 +51,44 @@ func TestTable(t *testing.T) {
 		t.Errorf("calico at %d", e)
 	}
 }
+
+// Every behaviour switch against the network version where Lotus v1.15.3
+// flips it (chain/vm/vm.go, runtime.go, mkactor.go, invoker.go), and the
+// actors and state-tree versions against actors.VersionForNetwork and
+// state.VersionForNetwork, written out as literal tables.
+func TestSwitchesMatchLotus(t *testing.T) {
+	actors := []ActorsVersion{0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 3, 3, 4, 5, 6, 7}
+	trees := []StateTreeVersion{0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 4}
+	for v := network.Version0; v <= network.Version15; v++ {
+		r, err := For(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ActorsVersion != actors[v] || r.StateTreeVersion != trees[v] {
+			t.Errorf("nv%d: actors v%d tree v%d, want v%d and v%d", v, r.ActorsVersion, r.StateTreeVersion, actors[v], trees[v])
+		}
+		wantDecode := exitcode.ErrSerialization
+		if v < network.Version7 {
+			wantDecode = 1
+		}
+		for _, c := range []struct {
+			name      string
+			got, want bool
+		}{
+			{"ResolveReceiver", r.ResolveReceiver, v >= network.Version4},
+			{"CallDepthLimit", r.CallDepthLimit, v >= network.Version6},
+			{"ForbidSendInTransaction", r.ForbidSendInTransaction, v >= network.Version7},
+			{"CheckCreateActorAddress", r.CheckCreateActorAddress, v >= network.Version7},
+			{"CheckDeleteBeneficiary", r.CheckDeleteBeneficiary, v >= network.Version7},
+			{"RejectZeroBLSAccount", r.RejectZeroBLSAccount, v >= network.Version10},
+			{"WindowPoStBurnExemption", r.WindowPoStBurnExemption, v <= network.Version12},
+			{"TransferChecksBalanceFirst", r.TransferChecksBalanceFirst, v >= network.Version15},
+			{"CircSupplyPerVM", r.CircSupplyPerVM, v >= network.Version15},
+			{"ParamsDecodeExit", r.ParamsDecodeExit == wantDecode, true},
+		} {
+			if c.got != c.want {
+				t.Errorf("nv%d: %s is %v, want %v", v, c.name, c.got, c.want)
+			}
+		}
+	}
+}
