@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/internal/testcorpus"
+	"github.com/tvx-project/tvx/schema"
+)
+
+// runExtractCLI runs tvx with the extraction commands present (whether or
+// not main.go wires them yet) and returns the exit status and output.
+func runExtractCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	app := newApp(strings.NewReader(""), &out, &errw)
+	have := map[string]bool{}
+	for _, c := range app.Commands {
+		have[c.Name] = true
+	}
+	for _, c := range []*cli.Command{extractCommand(), extractManyCommand(), chainCommand()} {
+		if !have[c.Name] {
+			app.Commands = append(app.Commands, c)
+		}
+	}
+	err := app.Run(append([]string{"tvx"}, args...))
+	code := exitOK
+	if err != nil {
+		var ee *exitError
+		code = exitBadArgs
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		fmt.Fprintf(&errw, "tvx: %v\n", err)
+	}
+	return code, out.String(), errw.String()
+}
+
+// tvx chain build, then tvx extract (tipset and message) and extract-many
+// --unique from the CAR it wrote; tvx exec passes every vector.
+func TestExtractCLI(t *testing.T) {
+	vec := filepath.Join(testcorpus.Shared(t), "reward", "penalties--not-penalized-insufficient-gas-for-return--genesis.json")
+	dir := t.TempDir()
+	car := filepath.Join(dir, "chain.car")
+	if code, _, errs := runExtractCLI(t, "chain", "build", vec, "--out", car); code != 0 {
+		t.Fatalf("chain build: exit %d\n%s", code, errs)
+	}
+	v, err := schema.LoadFile(vec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := v.Pre.Variants[0].Epoch + v.ApplyTipsets[0].EpochOffset
+
+	tv := filepath.Join(dir, "tipset.json")
+	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--class", "tipset", "--height", fmt.Sprint(h), "--out", tv); code != 0 {
+		t.Fatalf("extract tipset: exit %d\n%s", code, errs)
+	}
+	got, err := schema.LoadFile(tv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Post.StateTree.RootCID != v.Post.StateTree.RootCID {
+		t.Fatalf("extracted vector ends at %s, the original at %s", got.Post.StateTree.RootCID, v.Post.StateTree.RootCID)
+	}
+
+	src, err := chain.OpenCAR(car)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := src.Head(context.Background())
+	msgs, err := src.ParentMessages(context.Background(), head.Cids()[0])
+	src.Close()
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("no executed messages in the built chain: %v", err)
+	}
+	mv := filepath.Join(dir, "message.json")
+	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--circ-supply", "0", "--cid", msgs[0].Cid.String(), "--state-retain", "accessed-actors", "-o", mv); code != 0 {
+		t.Fatalf("extract message: exit %d\n%s", code, errs)
+	}
+
+	many := filepath.Join(dir, "many")
+	code, out, errs := runExtractCLI(t, "extract-many", "--car", car, "--circ-supply", "0", "--range", fmt.Sprintf("%d..%d", h, h), "--unique", "--outdir", many, "--batch-id", "0007")
+	if code != 0 {
+		t.Fatalf("extract-many: exit %d\n%s", code, errs)
+	}
+	if n := len(strings.Fields(out)); n == 0 {
+		t.Fatal("extract-many listed no vector")
+	}
+	if _, err := os.Stat(filepath.Join(many, "_candidates.csv")); err != nil {
+		t.Fatal(err)
+	}
+
+	if code, _, errs := runExtractCLI(t, "exec", tv, mv, many); code != 0 {
+		t.Fatalf("exec of the extracted vectors: exit %d\n%s", code, errs)
+	}
+
+	// Usage errors.
+	for _, args := range [][]string{
+		{"extract", "--car", car, "--class", "block"},
+		{"extract", "--car", car, "--class", "tipset"},
+		{"extract", "--car", car, "--class", "message"},
+		{"extract-many", "--car", car, "--outdir", many},
+		{"chain", "build", "--out", car},
+	} {
+		if code, _, _ := runExtractCLI(t, args...); code != exitBadArgs {
+			t.Errorf("%v: exit %d, want %d", args, code, exitBadArgs)
+		}
+	}
+}
