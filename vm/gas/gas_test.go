@@ -86,3 +86,56 @@ func TestComputeOutputsCapsAndPenalty(t *testing.T) {
 		t.Errorf("no-burn refund %s vs %s (burn %s)", b.Refund, a.Refund, a.BaseFeeBurn)
 	}
 }
+
+// The syscall prices that arrived with later network versions (aggregate
+// seal verification with actors v5, replica updates with v7) live in the
+// Calico list, the last one before the FVM; the genesis list charges
+// nothing for them. Figures are Lotus v1.15.3 chain/vm/gas.go's.
+func TestLaterSyscallPrices(t *testing.T) {
+	cal, gen := ForEpoch(CalicoEpoch), ForEpoch(0)
+	const (
+		seal32 = abi.RegisteredSealProof_StackedDrg32GiBV1_1
+		seal64 = abi.RegisteredSealProof_StackedDrg64GiBV1_1
+	)
+	for _, c := range []struct {
+		pl    *PriceList
+		proof abi.RegisteredSealProof
+		n     int
+		want  int64
+	}{
+		{cal, seal32, 3, 449900 * 3},                                               // below the first step
+		{cal, seal32, 4, 449900*4 + 103994170},                                     // first step
+		{cal, seal32, 12, 449900*12 + 112356810},                                   // within the [7, 13) band
+		{cal, seal32, 500, 449900*500 + 528274980},                                 // past the last step
+		{cal, seal64, 7, 359272*7 + 110803030},                                     // 64GiB has its own table
+		{cal, abi.RegisteredSealProof_StackedDrg2KiBV1_1, 4, 449900*4 + 103994170}, // others priced as 32GiB
+		{gen, seal32, 4, 0},
+	} {
+		if got := c.pl.OnVerifyAggregateSeals(c.proof, c.n).Total(); got != c.want {
+			t.Errorf("%s: aggregate of %d %d seals: %d, want %d", c.pl.Era(), c.n, c.proof, got, c.want)
+		}
+	}
+	if got := cal.OnVerifyReplicaUpdate().Total(); got != 36316136 {
+		t.Errorf("calico replica update %d", got)
+	}
+	if got := gen.OnVerifyReplicaUpdate().Total(); got != 0 {
+		t.Errorf("genesis replica update %d", got)
+	}
+	w32 := abi.RegisteredPoStProof_StackedDrgWindow32GiBV1
+	for _, c := range []struct {
+		pl   *PriceList
+		ok   bool
+		want int64
+	}{
+		{cal, true, 117680921 + 43780*10},
+		{gen, true, (748593537 + 85639*10) / 2},
+		{gen, false, (123861062 + 9226981*10) / 2}, // no proof: the 512MiB price
+	} {
+		if got := c.pl.OnVerifyPost(w32, c.ok, 10).Total(); got != c.want {
+			t.Errorf("%s window PoSt (proof given %v): %d, want %d", c.pl.Era(), c.ok, got, c.want)
+		}
+	}
+	if len(Schedule()) != 2 {
+		t.Errorf("%d pricing eras; the pre-FVM network had two", len(Schedule()))
+	}
+}
