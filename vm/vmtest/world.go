@@ -75,6 +75,8 @@ type World struct {
 	Epoch abi.ChainEpoch
 	// Root is the current state root.
 	Root cid.Cid
+	// TraceGas makes every applied message record its gas charges.
+	TraceGas bool
 
 	registry *actors.Registry
 	prices   *gas.PriceList
@@ -167,6 +169,7 @@ func (w *World) Config() vm.Config {
 		Rand:           Rand{},
 		Registry:       w.registry,
 		Prices:         w.prices,
+		TraceGas:       w.TraceGas,
 	}
 }
 
