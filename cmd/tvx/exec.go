@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -41,7 +42,7 @@ relied on that policy.`,
 			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
 			callbackFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the driver's diagnostics (syscalls relying on the proof policy, randomness fallbacks, …) on stderr"},
-		}, storeFlags()...),
+		}, append(storeFlags(), fallbackFlags()...)...),
 		Action: runExec,
 	}
 }
@@ -125,10 +126,20 @@ func runExec(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	var src corpus.Source = corpus.Memory{}
 	if st != nil {
 		defer st.Close()
-		opts = append(opts, driver.WithSource(st))
+		src = st
 	}
+	fb, closeFallback, err := openFallback(c)
+	if err != nil {
+		return err
+	}
+	defer closeFallback()
+	if fb != nil {
+		src = fb.Wrap(src)
+	}
+	opts = append(opts, driver.WithSource(src))
 	d := driver.New(opts...)
 	if single {
 		// One named vector: unreadable input, its CAR included, is a usage
@@ -143,6 +154,9 @@ func runExec(c *cli.Context) error {
 		inputs[0].vector = v
 	}
 	runAll(c.Context, d, inputs, c.String("variant"), c.Int("parallel"), rep)
+	if fb != nil {
+		rep.note(fallbackSummary(fb))
+	}
 	sum := rep.finish()
 	if err := finishCallbacks(); err != nil {
 		return &exitError{code: exitFailed, err: err}

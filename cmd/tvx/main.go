@@ -45,6 +45,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			execCommand(),
 			diffCommand(),
 			corpusCommand(),
+			extractCommand(),
+			extractManyCommand(),
+			chainCommand(),
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -44,6 +44,7 @@ type reporter struct {
 	verbose   bool
 
 	mu     sync.Mutex
+	notes  []string
 	sum    summary
 	done   int // runs reported
 	inputs int // vectors to run
@@ -149,6 +150,13 @@ func (r *reporter) drawProgress() {
 		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.inDone, r.inputs, r.done, r.sum.passed)
 }
 
+// note adds a line printed just before the summary.
+func (r *reporter) note(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, line)
+}
+
 // finish prints the summary (last line of stdout in text mode; on stderr in
 // JSON mode, so stdout stays one object per line) and returns the totals.
 func (r *reporter) finish() summary {
@@ -162,6 +170,9 @@ func (r *reporter) finish() summary {
 	}
 	if s.assumedRuns > 0 {
 		fmt.Fprintf(w, "proof policy: %d runs relied on %d proofs accepted without SNARK verification\n", s.assumedRuns, s.assumedProofs)
+	}
+	for _, n := range r.notes {
+		fmt.Fprintln(w, n)
 	}
 	if s.errors > 0 {
 		fmt.Fprintf(w, "%d runs could not start (malformed input), counted as failed\n", s.errors)
