@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ipfs/go-cid"
 	carbs "github.com/ipld/go-car/v2/blockstore"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/statediff"
 )
@@ -27,13 +29,17 @@ func diffCommand() *cli.Command {
 			"field-level differences of their decoded state (HAMT and AMT entries included).\n" +
 			"Subtrees with equal CIDs are not read. Blocks missing from the CAR are reported\n" +
 			"and the rest of the diff is still printed.\n\n" +
-			"--vector diffs the vector's pre-state root against its expected post-state root.\n" +
+			"--vector runs the vector (its first variant, or --variant) on tvx's VM and prints\n" +
+			"the three-way diff of expected vs actual (A), initial vs actual (B) and initial vs\n" +
+			"expected (C); with --pre it diffs the pre-state against the expected post-state.\n" +
 			"--extract reads a log on stdin and writes each STATEDIFF report found in it to\n" +
 			"DIR/statediff-NNNN.txt.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "car", Usage: "CARv1 or CARv2 `FILE` holding both state trees"},
-			&cli.StringFlag{Name: "vector", Usage: "vector `FILE`: diff its pre-state against its expected post-state"},
+			&cli.StringFlag{Name: "vector", Usage: "vector `FILE`: run it and diff its expected post-state against the actual one"},
 			&cli.StringFlag{Name: "extract", Usage: "write each STATEDIFF report read from stdin to its own file in `DIR`"},
+			&cli.StringFlag{Name: "variant", Usage: "with --vector: the variant to run (default: the first)"},
+			&cli.BoolFlag{Name: "pre", Usage: "with --vector: diff the pre-state against the expected post-state instead of running the vector"},
 			&cli.BoolFlag{Name: "color", Usage: "colour the diff (default: only when stdout is a terminal)"},
 		},
 		Action: runDiff,
@@ -101,26 +107,48 @@ func runDiff(c *cli.Context) error {
 		if err != nil {
 			return &exitError{code: exitFailed, err: err}
 		}
-		if v.Pre == nil || v.Pre.StateTree == nil || !v.Pre.StateTree.RootCID.Defined() {
-			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field preconditions.state_tree.root_cid is missing", path)}
+		if c.Bool("pre") {
+			return diffPreExpected(c, v, opts)
 		}
-		if v.Post == nil || v.Post.StateTree == nil || !v.Post.StateTree.RootCID.Defined() {
-			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field postconditions.state_tree.root_cid is missing", path)}
+		variant := v.Pre.Variants[0]
+		if id := c.String("variant"); id != "" {
+			vr, ok := v.Variant(id)
+			if !ok {
+				return usageErr("diff --vector %s: no variant %q", path, id)
+			}
+			variant = vr
 		}
-		car, err := v.CARv1(0)
-		if err != nil {
-			return &exitError{code: exitFailed, err: err}
-		}
-		bs, err := carbs.NewReadOnly(bytes.NewReader(car), nil)
-		if err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field car: %w", path, err)}
-		}
-		defer bs.Close()
-		if err := statediff.Write(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: %w", path, err)}
+		d := driver.New(driver.WithStateDiff(true, useColor(c)), driver.WithIncludeIncorrect(true))
+		o := d.Run(c.Context, v, variant)
+		switch {
+		case o.Status == driver.Error:
+			return &exitError{code: exitFailed, err: fmt.Errorf("%s", o.Reason)}
+		case strings.Contains(o.Detail, "-----BEGIN STATEDIFF-----"):
+			fmt.Fprint(c.App.Writer, o.Detail[strings.Index(o.Detail, "-----BEGIN STATEDIFF-----"):])
+		default:
+			fmt.Fprintf(c.App.Writer, "%s %s: the post-state root tvx computes is the expected one: no state differences\n", path, variant.ID)
 		}
 		return nil
 	}
+}
+
+// diffPreExpected prints the difference between a vector's pre-state and its
+// expected post-state, without running it.
+func diffPreExpected(c *cli.Context, v *schema.Vector, opts []statediff.Option) error {
+	path := v.Path
+	car, err := v.CARv1(0)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	bs, err := carbs.NewReadOnly(bytes.NewReader(car), nil)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field car: %w", path, err)}
+	}
+	defer bs.Close()
+	if err := statediff.Write(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: %w", path, err)}
+	}
+	return nil
 }
 
 func parseRoot(name, s string) (cid.Cid, error) {
