@@ -42,11 +42,10 @@ func RandomnessDigest(ctx context.Context, src Source, key TipSetKey, kind strin
 	}
 	if round == nil {
 		round = MainnetBeaconRound
-		switch s := src.(type) {
-		case *CARSource:
-			round = s.cfg.beaconRound
-		case *BlockSource:
-			round = s.cfg.beaconRound
+		if s, ok := src.(interface {
+			beaconRounds() func(abi.ChainEpoch) uint64
+		}); ok {
+			round = s.beaconRounds()
 		}
 	}
 	w := newWalker(src, func(abi.ChainEpoch) network.Version { return nv }, src.Head)

@@ -3,7 +3,6 @@ package chain
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/crypto"
@@ -120,11 +119,6 @@ var (
 	// (a CAR asked for the circulating supply without an override).
 	ErrUnavailable = errors.New("not available from this source")
 )
-
-// notFound wraps ErrNotFound with what was missing.
-func notFound(what string, c cid.Cid) error {
-	return fmt.Errorf("%s %s: %w", what, c, ErrNotFound)
-}
 
 // Logger receives diagnostic lines. *testing.T satisfies it. Nothing a
 // source logs contains the API token.
