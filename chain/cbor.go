@@ -111,8 +111,6 @@ func (d *dec) tuple(field string, n int) {
 	}
 }
 
-func (d *dec) uint(field string) uint64 { return d.want(field, cbg.MajUnsignedInt) }
-
 func (d *dec) int(field string) int64 {
 	maj, n := d.head(field)
 	if d.err != nil {

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
 	"github.com/filecoin-project/go-state-types/crypto"
@@ -17,6 +16,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"golang.org/x/crypto/blake2b"
 
+	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
 
@@ -263,137 +263,22 @@ func (ts *TipSet) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Message is an unsigned Filecoin message; its CBOR form is the 10-field
-// tuple (Version, To, From, Nonce, Value, GasLimit, GasFeeCap, GasPremium,
-// Method, Params) and its CID that of those bytes.
-type Message struct {
-	Version    uint64
-	To         address.Address
-	From       address.Address
-	Nonce      uint64
-	Value      abi.TokenAmount
-	GasLimit   int64
-	GasFeeCap  abi.TokenAmount
-	GasPremium abi.TokenAmount
-	Method     abi.MethodNum
-	Params     []byte
-}
+// Message is an unsigned Filecoin message: the VM's type, so a message read
+// from a chain runs as it is. Its CBOR form is the 10-field tuple (Version,
+// To, From, Nonce, Value, GasLimit, GasFeeCap, GasPremium, Method, Params),
+// its CID that of those bytes, and its JSON form Lotus's (the fields plus
+// "CID").
+type Message = vm.Message
 
-const messageFields = 10
-
-// MarshalCBOR writes the 10-field tuple.
-func (m *Message) MarshalCBOR(w io.Writer) error {
-	e := &enc{w: w}
-	e.tuple(messageFields)
-	e.uint(m.Version)
-	e.marshal(&m.To)
-	e.marshal(&m.From)
-	e.uint(m.Nonce)
-	e.marshal(&m.Value)
-	e.int(m.GasLimit)
-	e.marshal(&m.GasFeeCap)
-	e.marshal(&m.GasPremium)
-	e.uint(uint64(m.Method))
-	e.bytes(m.Params)
-	if e.err != nil {
-		return fmt.Errorf("encode message: %w", e.err)
-	}
-	return nil
-}
-
-// UnmarshalCBOR reads the 10-field tuple. Like the chain's own decoder it
-// keeps whatever version the bytes carry; validity is the VM's concern.
-func (m *Message) UnmarshalCBOR(r io.Reader) error {
-	*m = Message{}
-	d := newDec(r)
-	d.tuple("message", messageFields)
-	m.Version = d.uint("version")
-	d.unmarshal("to", &m.To)
-	d.unmarshal("from", &m.From)
-	m.Nonce = d.uint("nonce")
-	d.unmarshal("value", &m.Value)
-	m.GasLimit = d.int("gas limit")
-	d.unmarshal("gas fee cap", &m.GasFeeCap)
-	d.unmarshal("gas premium", &m.GasPremium)
-	m.Method = abi.MethodNum(d.uint("method"))
-	m.Params = d.bytes("params")
-	if d.err != nil {
-		return fmt.Errorf("decode message: %w", d.err)
-	}
-	return nil
-}
-
-// Bytes returns the message's CBOR encoding.
-func (m *Message) Bytes() ([]byte, error) { return encode(m) }
-
-// Cid returns the message's CID.
-func (m *Message) Cid() (cid.Cid, error) {
-	b, err := m.Bytes()
-	if err != nil {
-		return cid.Undef, err
-	}
-	return cidOf(b)
-}
-
-// DecodeMessage decodes a block holding one unsigned message.
+// DecodeMessage decodes a block holding one unsigned message. Like the
+// chain's own decoder it keeps whatever version the bytes carry; validity is
+// the VM's concern (vm.DecodeMessage refuses other versions).
 func DecodeMessage(b []byte) (*Message, error) {
 	var m Message
 	if err := decodeExact("message", b, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
-}
-
-// SameCall reports whether m and o make the same call (from, to, nonce,
-// value, method, params), whatever their gas fields: such a message can
-// replace another in the message pool and carry its identity.
-func (m *Message) SameCall(o *Message) bool {
-	a, b := *m, *o
-	a.GasLimit, b.GasLimit = 0, 0
-	a.GasFeeCap, b.GasFeeCap = big.Zero(), big.Zero()
-	a.GasPremium, b.GasPremium = big.Zero(), big.Zero()
-	ab, err1 := a.Bytes()
-	bb, err2 := b.Bytes()
-	return err1 == nil && err2 == nil && bytes.Equal(ab, bb)
-}
-
-// rawMessage has Message's fields without its methods, so JSON encoding can
-// add the CID without recursing.
-type rawMessage Message
-
-type messageJSON struct {
-	*rawMessage
-	CID cid.Cid
-}
-
-// MarshalJSON writes Lotus's form: the fields plus "CID".
-func (m *Message) MarshalJSON() ([]byte, error) {
-	c, err := m.Cid()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(&messageJSON{rawMessage: (*rawMessage)(m), CID: c})
-}
-
-// UnmarshalJSON reads Lotus's form. A "CID" sent along must be the
-// message's own.
-func (m *Message) UnmarshalJSON(b []byte) error {
-	var j messageJSON
-	j.rawMessage = (*rawMessage)(m)
-	*m = Message{}
-	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("message: %w", err)
-	}
-	if j.CID.Defined() {
-		c, err := m.Cid()
-		if err != nil {
-			return err
-		}
-		if c != j.CID {
-			return fmt.Errorf("message: sent with CID %s, its fields hash to %s", j.CID, c)
-		}
-	}
-	return nil
 }
 
 // SignedMessage is a message with its sender's signature, as blocks store

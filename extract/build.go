@@ -286,7 +286,7 @@ func (s *blockSpec) add(raw []byte) error {
 func (s *blockSpec) vmBlock() (vm.TipsetBlock, error) {
 	out := vm.TipsetBlock{Miner: s.miner, WinCount: s.win}
 	for _, m := range s.bls {
-		raw, err := m.Bytes()
+		raw, err := m.Serialize()
 		if err != nil {
 			return out, err
 		}

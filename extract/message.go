@@ -343,7 +343,7 @@ func (e *Extractor) chainLengths(ctx context.Context, ts *chain.TipSet) (map[cid
 			return nil, fmt.Errorf("messages of block %s: %w", b, err)
 		}
 		for i, m := range bm.BlsMessages {
-			raw, err := m.Bytes()
+			raw, err := m.Serialize()
 			if err != nil {
 				return nil, err
 			}
@@ -380,18 +380,14 @@ func selectPrecursors(mode string, earlier []chain.ParentMessage, target *chain.
 	return out
 }
 
-// toVM converts a chain message to the VM's type through its encoding,
-// which both share.
+// toVM returns a copy of a chain message for the VM to run (chain and VM
+// share the type), refusing a version the VM's decoder refuses.
 func toVM(m *chain.Message) (*vm.Message, error) {
-	raw, err := m.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("encode message: %w", err)
+	if m.Version != vm.MessageVersion {
+		return nil, fmt.Errorf("message for the VM: version %d, want %d", m.Version, vm.MessageVersion)
 	}
-	vmsg, err := vm.DecodeMessage(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode message for the VM: %w", err)
-	}
-	return vmsg, nil
+	c := *m
+	return &c, nil
 }
 
 func receiptMismatch(want *chain.MessageReceipt, got *vm.ApplyResult) string {

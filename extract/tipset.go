@@ -299,7 +299,7 @@ func (e *Extractor) tipsetBlocks(ctx context.Context, ts *chain.TipSet) (schema.
 			return nil
 		}
 		for i, m := range bm.BlsMessages {
-			raw, err := m.Bytes()
+			raw, err := m.Serialize()
 			if err == nil {
 				err = add(raw)
 			}

@@ -11,7 +11,9 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 )
 
-// Message is an unsigned Filecoin message.
+// Message is an unsigned Filecoin message: its CBOR form is the 10-field
+// tuple in this field order and its CID that of those bytes. It is the one
+// message type of tvx; package chain uses it too (see message_chain.go).
 type Message struct {
 	Version    uint64
 	To         address.Address
@@ -113,6 +115,9 @@ func (m *Message) MarshalCBOR(w io.Writer) error {
 	if err := cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, uint64(m.Method)); err != nil {
 		return err
 	}
+	if len(m.Params) > cbg.ByteArrayMaxLen {
+		return fmt.Errorf("params: %d bytes is too long", len(m.Params))
+	}
 	if err := cbg.WriteMajorTypeHeader(w, cbg.MajByteString, uint64(len(m.Params))); err != nil {
 		return err
 	}
@@ -201,9 +206,14 @@ func (m *Message) UnmarshalCBOR(r io.Reader) error {
 	if n > cbg.ByteArrayMaxLen {
 		return fmt.Errorf("field params: %d bytes is too long", n)
 	}
-	m.Params = make([]byte, n)
-	if _, err := io.ReadFull(br, m.Params); err != nil {
-		return fmt.Errorf("field params: %w", err)
+	// Empty params decode as nil, as the chain's own decoder leaves them
+	// (Lotus's JSON then shows null).
+	m.Params = nil
+	if n > 0 {
+		m.Params = make([]byte, n)
+		if _, err := io.ReadFull(br, m.Params); err != nil {
+			return fmt.Errorf("field params: %w", err)
+		}
 	}
 	return nil
 }
