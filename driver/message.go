@@ -27,7 +27,7 @@ import (
 // and the final state root.
 func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 	v := r.vector
-	env, err := newExecEnv(r, d.cfg.newVerifier)
+	env, err := d.newExecEnv(r)
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
@@ -68,24 +68,12 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 		}
 	}
 
-	// The frame diffs a wrong post-state (WithStateDiff) from actualRoot.
-	r.actualRoot = root
-	if want := v.Post.StateTree.RootCID; want != root {
-		mismatches = append(mismatches, fmt.Sprintf("post state root: expected %s, got %s", want, root))
-	}
-	out := Outcome{Status: Pass, AssumedProofs: env.assumedProofs()}
-	if len(mismatches) > 0 {
-		out.Status = Fail
-		out.Reason = mismatches[0]
-		if len(mismatches) > 1 {
-			out.Reason += fmt.Sprintf(" (and %d more)", len(mismatches)-1)
-		}
-		out.Detail = strings.Join(mismatches, "\n") + "\n" + detail.String()
-	}
-	return out
+	return env.outcome(r, root, mismatches, detail.String())
 }
 
-// execEnv is what every message of one run shares.
+// execEnv is what every message and tipset of one run shares: the actor
+// registry, the vector's randomness, the proof verifier and the economic
+// parameters, so both vector classes configure the VM the same way.
 type execEnv struct {
 	registry *actors.Registry
 	rand     *randomness.Source
@@ -96,7 +84,7 @@ type execEnv struct {
 	logger   vm.Logger
 }
 
-func newExecEnv(r *run, newVerifier func() syscalls.ProofVerifier) (*execEnv, error) {
+func (d *Driver) newExecEnv(r *run) (*execEnv, error) {
 	v := r.vector
 	reg, err := actors.NewBuiltinRegistry()
 	if err != nil {
@@ -120,8 +108,8 @@ func newExecEnv(r *run, newVerifier func() syscalls.ProofVerifier) (*execEnv, er
 		nv:       network.Version(r.variant.NetworkVersion),
 		logger:   r.log,
 	}
-	if newVerifier != nil {
-		env.verifier = newVerifier()
+	if d.cfg.newVerifier != nil {
+		env.verifier = d.cfg.newVerifier()
 	}
 	if env.verifier == nil {
 		env.verifier = syscalls.NewDefaultVerifier()
@@ -143,20 +131,47 @@ func (e *execEnv) assumedProofs() int {
 	return 0
 }
 
-// apply runs one message in a fresh machine on root and returns its result
-// and the flushed post-state root.
-func (e *execEnv) apply(ctx context.Context, r *run, root cid.Cid, epoch abi.ChainEpoch, msg *vm.Message) (*vm.ApplyResult, cid.Cid, error) {
-	m, err := vm.New(ctx, r.blocks, root, vm.Config{
+// vmConfig is the machine configuration of the run at the given base fee;
+// callers add what is particular to them (epoch, gas tracing).
+func (e *execEnv) vmConfig(baseFee abi.TokenAmount) vm.Config {
+	return vm.Config{
 		NetworkVersion: e.nv,
-		Epoch:          epoch,
-		BaseFee:        e.baseFee,
+		BaseFee:        baseFee,
 		CircSupply:     e.circ,
 		Rand:           e.rand,
 		Registry:       e.registry,
 		Verifier:       e.verifier,
-		TraceGas:       true,
 		Logger:         e.logger,
-	})
+	}
+}
+
+// outcome finishes a run: it records the final state root for the frame's
+// statediff (WithStateDiff), checks it against the vector's, and turns the
+// mismatches found into the outcome, the first as the reason and all of
+// them, followed by detail, as the detail.
+func (e *execEnv) outcome(r *run, root cid.Cid, mismatches []string, detail string) Outcome {
+	r.actualRoot = root
+	if want := r.vector.Post.StateTree.RootCID; want != root {
+		mismatches = append(mismatches, fmt.Sprintf("post state root: expected %s, got %s", want, root))
+	}
+	out := Outcome{Status: Pass, AssumedProofs: e.assumedProofs()}
+	if len(mismatches) > 0 {
+		out.Status = Fail
+		out.Reason = mismatches[0]
+		if len(mismatches) > 1 {
+			out.Reason += fmt.Sprintf(" (and %d more)", len(mismatches)-1)
+		}
+		out.Detail = strings.Join(mismatches, "\n") + "\n" + detail
+	}
+	return out
+}
+
+// apply runs one message in a fresh machine on root and returns its result
+// and the flushed post-state root.
+func (e *execEnv) apply(ctx context.Context, r *run, root cid.Cid, epoch abi.ChainEpoch, msg *vm.Message) (*vm.ApplyResult, cid.Cid, error) {
+	cfg := e.vmConfig(e.baseFee)
+	cfg.Epoch, cfg.TraceGas = epoch, true
+	m, err := vm.New(ctx, r.blocks, root, cfg)
 	if err != nil {
 		return nil, cid.Undef, fmt.Errorf("start VM: %w", err)
 	}

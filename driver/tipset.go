@@ -24,7 +24,7 @@ import (
 // vector's, or zero when it gives none, as in the reference runner.
 func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 	v := r.vector
-	env, err := newExecEnv(r, d.cfg.newVerifier)
+	env, err := d.newExecEnv(r)
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
@@ -43,15 +43,7 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 	for i, ts := range tipsets {
 		ts.ParentState, ts.ParentEpoch = root, parent
 		baseFee := big.NewFromGo(&v.ApplyTipsets[i].BaseFee)
-		res, err := vm.ApplyTipset(ctx, r.blocks, ts, vm.Config{
-			NetworkVersion: env.nv,
-			BaseFee:        baseFee,
-			CircSupply:     env.circ,
-			Rand:           env.rand,
-			Registry:       env.registry,
-			Verifier:       env.verifier,
-			Logger:         env.logger,
-		})
+		res, err := vm.ApplyTipset(ctx, r.blocks, ts, env.vmConfig(baseFee))
 		if err != nil {
 			return Outcome{Status: Fail, Reason: fmt.Sprintf("tipset %d (epoch %d): %v", i, ts.Epoch, err), AssumedProofs: env.assumedProofs()}
 		}
@@ -92,21 +84,7 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 		mismatchf("receipts: the vector records %d receipts, the tipsets produced %d", len(v.Post.Receipts), next)
 	}
 
-	// The frame diffs a wrong post-state (WithStateDiff) from actualRoot.
-	r.actualRoot = root
-	if want := v.Post.StateTree.RootCID; want != root {
-		mismatchf("post state root: expected %s, got %s", want, root)
-	}
-	out := Outcome{Status: Pass, AssumedProofs: env.assumedProofs()}
-	if len(mismatches) > 0 {
-		out.Status = Fail
-		out.Reason = mismatches[0]
-		if len(mismatches) > 1 {
-			out.Reason += fmt.Sprintf(" (and %d more)", len(mismatches)-1)
-		}
-		out.Detail = strings.Join(mismatches, "\n") + "\n"
-	}
-	return out
+	return env.outcome(r, root, mismatches, "")
 }
 
 // decodeTipsets turns the vector's apply_tipsets into tipsets to execute

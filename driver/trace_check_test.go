@@ -43,7 +43,7 @@ func TestGasTracesMatchRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: nopLogger{}}
-		env, err := newExecEnv(r, nil)
+		env, err := New().newExecEnv(r)
 		if err != nil {
 			t.Fatal(err)
 		}
