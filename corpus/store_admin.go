@@ -55,11 +55,7 @@ type ShardInfo struct {
 // Shards lists the store's shards, sorted by key.
 func (s *Store) Shards() []ShardInfo {
 	var out []ShardInfo
-	for _, key := range s.keys() {
-		rec := s.record(key)
-		if rec == nil {
-			continue
-		}
+	for key, rec := range s.liveRecords() {
 		info := ShardInfo{Key: key, State: stateMissing, CARSize: rec.CARSize, IndexSize: s.repo.indexSize(shard.KeyFromString(key)), Vectors: []string{}}
 		if reg := s.registration(key); reg.known {
 			info.State = stateNames[reg.state]
@@ -130,13 +126,9 @@ type GCReport struct {
 // more (CAR, index, dagstore state and manifest entry).
 func (s *Store) GC(ctx context.Context) (GCReport, error) {
 	var rep GCReport
-	for _, key := range s.keys() {
+	for key, rec := range s.liveRecords() {
 		if err := ctx.Err(); err != nil {
 			return rep, err
-		}
-		rec := s.record(key)
-		if rec == nil {
-			continue
 		}
 		var live []vectorRef
 		for _, ref := range rec.Vectors {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -253,13 +254,9 @@ type RecoverReport struct {
 // registered again.
 func (s *Store) Recover(ctx context.Context) (RecoverReport, error) {
 	var rep RecoverReport
-	for _, key := range s.keys() {
+	for key, rec := range s.liveRecords() {
 		if err := ctx.Err(); err != nil {
 			return rep, err
-		}
-		rec := s.record(key)
-		if rec == nil {
-			continue
 		}
 		rep.Checked++
 		reg := s.registration(key)
@@ -329,6 +326,19 @@ func (s *Store) keys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return sortedKeys(s.records)
+}
+
+// liveRecords yields a copy of every shard record in key order. Each record
+// is read when its turn comes, so a shard forgotten meanwhile (by a
+// concurrent GC) is skipped rather than seen stale.
+func (s *Store) liveRecords() iter.Seq2[string, *shardRecord] {
+	return func(yield func(string, *shardRecord) bool) {
+		for _, key := range s.keys() {
+			if rec := s.record(key); rec != nil && !yield(key, rec) {
+				return
+			}
+		}
+	}
 }
 
 func (s *Store) record(key string) *shardRecord {
