@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"sync"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -17,8 +14,6 @@ import (
 	"github.com/filecoin-project/go-state-types/network"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-	ipld "github.com/ipfs/go-ipld-format"
-	carv2 "github.com/ipld/go-car/v2"
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/tvx-project/tvx/chain"
@@ -57,17 +52,17 @@ type Built struct {
 	// a network version the mainnet schedule does not give those heights).
 	Warnings []string
 
-	blocks *memBlocks
+	blocks *chain.MemBlocks
 }
 
 // Blocks returns every block of the chain (headers, messages, receipts,
 // state), sorted by CID bytes.
-func (b *Built) Blocks() []blocks.Block { return b.blocks.all() }
+func (b *Built) Blocks() []blocks.Block { return b.blocks.All() }
 
 // WriteCAR writes the chain as a chain CAR (CARv1, roots = the head's
 // blocks), deterministically.
 func (b *Built) WriteCAR(w io.Writer) error {
-	return chain.WriteCAR(w, b.Head.Cids(), b.blocks.all())
+	return chain.WriteCAR(w, b.Head.Cids(), b.blocks.All())
 }
 
 // Source serves the built chain in memory.
@@ -102,8 +97,8 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 	if err != nil {
 		return nil, fmt.Errorf("chain build: %w", err)
 	}
-	bs := newMemBlocks()
-	if err := bs.importCAR(raw); err != nil {
+	bs := chain.NewMemBlocksWithoutIdentity()
+	if _, err := bs.ImportCAR(bytes.NewReader(raw)); err != nil {
 		return nil, fmt.Errorf("chain build: %s: %w", v.Path, err)
 	}
 	reg, err := actors.NewBuiltinRegistry()
@@ -312,7 +307,7 @@ func (s *blockSpec) vmBlock() (vm.TipsetBlock, error) {
 
 type builder struct {
 	ctx context.Context
-	bs  *memBlocks
+	bs  *chain.MemBlocks
 }
 
 // tipset stores a tipset's headers and messages on top of parent (nil for
@@ -425,62 +420,4 @@ func beaconEntries(prevHeight, height abi.ChainEpoch) []chain.BeaconEntry {
 		out = append(out, chain.BeaconEntry{Round: r, Data: d[:]})
 	}
 	return out
-}
-
-// memBlocks is an in-memory block store, safe for concurrent use.
-type memBlocks struct {
-	mu sync.RWMutex
-	m  map[cid.Cid]blocks.Block
-}
-
-func newMemBlocks() *memBlocks { return &memBlocks{m: map[cid.Cid]blocks.Block{}} }
-
-func (s *memBlocks) Get(_ context.Context, c cid.Cid) (blocks.Block, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	b, ok := s.m[c]
-	if !ok {
-		return nil, ipld.ErrNotFound{Cid: c}
-	}
-	return b, nil
-}
-
-func (s *memBlocks) Put(_ context.Context, b blocks.Block) error {
-	if isIdentity(b.Cid()) {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[b.Cid()] = b
-	return nil
-}
-
-func (s *memBlocks) all() []blocks.Block {
-	s.mu.RLock()
-	out := make([]blocks.Block, 0, len(s.m))
-	for _, b := range s.m {
-		out = append(out, b)
-	}
-	s.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Cid().Bytes(), out[j].Cid().Bytes()) < 0 })
-	return out
-}
-
-func (s *memBlocks) importCAR(carv1 []byte) error {
-	br, err := carv2.NewBlockReader(bytes.NewReader(carv1))
-	if err != nil {
-		return fmt.Errorf("read CAR: %w", err)
-	}
-	for {
-		b, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read CAR: %w", err)
-		}
-		if err := s.Put(context.Background(), b); err != nil {
-			return err
-		}
-	}
 }

@@ -5,90 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"sync"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
 	"github.com/filecoin-project/go-state-types/crypto"
-	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-	ipld "github.com/ipfs/go-ipld-format"
-	carv2 "github.com/ipld/go-car/v2"
 
 	"github.com/tvx-project/tvx/chain"
 )
 
-// Blocks is an in-memory block store, safe for concurrent use; it
-// satisfies go-ipld-cbor's IpldBlockstore.
-type Blocks struct {
-	mu sync.RWMutex
-	m  map[cid.Cid]blocks.Block
-}
+// Blocks is the in-memory store chains are built into: a chain.MemBlocks
+// that keeps every block, identity-hashed ones included.
+type Blocks = chain.MemBlocks
 
 // NewBlocks returns an empty store.
-func NewBlocks() *Blocks { return &Blocks{m: make(map[cid.Cid]blocks.Block)} }
-
-// Get returns a block or an error wrapping go-ipld-format's ErrNotFound.
-func (b *Blocks) Get(_ context.Context, c cid.Cid) (blocks.Block, error) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	blk, ok := b.m[c]
-	if !ok {
-		return nil, ipld.ErrNotFound{Cid: c}
-	}
-	return blk, nil
-}
-
-// Put stores a block.
-func (b *Blocks) Put(_ context.Context, blk blocks.Block) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.m[blk.Cid()] = blk
-	return nil
-}
-
-// Delete drops a block, to make a chain with holes (a CAR that keeps only
-// recent data).
-func (b *Blocks) Delete(c cid.Cid) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.m, c)
-}
-
-// All returns every block, sorted by CID bytes.
-func (b *Blocks) All() []blocks.Block {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	out := make([]blocks.Block, 0, len(b.m))
-	for _, blk := range b.m {
-		out = append(out, blk)
-	}
-	sort.Slice(out, func(i, j int) bool { return string(out[i].Cid().Bytes()) < string(out[j].Cid().Bytes()) })
-	return out
-}
-
-// ImportCAR adds every block of a CAR (a vector's decompressed CAR, say)
-// and returns its roots.
-func (b *Blocks) ImportCAR(r io.Reader) ([]cid.Cid, error) {
-	br, err := carv2.NewBlockReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("import CAR: %w", err)
-	}
-	for {
-		blk, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			return br.Roots, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("import CAR: %w", err)
-		}
-		if err := b.Put(context.Background(), blk); err != nil {
-			return nil, err
-		}
-	}
-}
+func NewBlocks() *Blocks { return chain.NewMemBlocks() }
 
 // Builder builds a chain into a Blocks store: tipsets with messages, parent
 // receipts and null rounds, as a node would have stored them.
