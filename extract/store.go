@@ -121,13 +121,6 @@ func (s *store) stopTrace() []blocks.Block {
 	return out
 }
 
-// fetchedCount is how many distinct blocks came from the source.
-func (s *store) fetchedCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.fetched)
-}
-
 func sortBlocks(bs []blocks.Block) {
 	sort.Slice(bs, func(i, j int) bool { return bytes.Compare(bs[i].Cid().Bytes(), bs[j].Cid().Bytes()) < 0 })
 }
