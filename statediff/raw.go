@@ -68,6 +68,61 @@ func (w *walker) soft(s side, err error) error {
 	return err
 }
 
+// load fetches c and decodes it as a what; a block that does not decode is
+// errUndecodable, which the walk treats as a soft problem.
+func load[T any](w *walker, c cid.Cid, what string, decode func([]byte) (T, error)) (T, error) {
+	var zero T
+	raw, err := fetch(w.ctx, w.store, c)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(raw)
+	if err != nil {
+		return zero, &errUndecodable{c: c, what: what, err: err}
+	}
+	return v, nil
+}
+
+// loadRoots loads the two sides' roots, leaving an undefined one nil (an
+// empty collection). When a root cannot be loaded ok is false and err is
+// what the walk makes of it (nil for a soft problem, already reported):
+// the comparison of this pair ends there.
+func loadRoots[T any](w *walker, a, b cid.Cid, load func(cid.Cid) (T, error)) (ra, rb T, ok bool, err error) {
+	if a.Defined() {
+		if ra, err = load(a); err != nil {
+			return ra, rb, false, w.soft(sideA, err)
+		}
+	}
+	if b.Defined() {
+		if rb, err = load(b); err != nil {
+			return ra, rb, false, w.soft(sideB, err)
+		}
+	}
+	return ra, rb, true, nil
+}
+
+// set records v as side s's value.
+func (e *entry) set(s side, v []byte) {
+	if s == sideA {
+		e.a = v
+	} else {
+		e.b = v
+	}
+}
+
+// changed lists the entries of acc whose two sides differ, sorted by less.
+func changed[K comparable](acc map[K]*entry, less func(x, y *entry) bool) []entry {
+	out := make([]entry, 0, len(acc))
+	for _, e := range acc {
+		if e.a != nil && e.b != nil && bytes.Equal(e.a, e.b) {
+			continue
+		}
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	return out
+}
+
 // ---- HAMT ----
 
 type hamtKV struct {
@@ -206,15 +261,7 @@ func decodeBucket(r io.Reader) ([]hamtKV, error) {
 }
 
 func (w *walker) loadHAMT(c cid.Cid) (*hamtNode, error) {
-	raw, err := fetch(w.ctx, w.store, c)
-	if err != nil {
-		return nil, err
-	}
-	nd, err := decodeHAMTNode(raw)
-	if err != nil {
-		return nil, &errUndecodable{c: c, what: "HAMT node", err: err}
-	}
-	return nd, nil
+	return load(w, c, "HAMT node", decodeHAMTNode)
 }
 
 // diffHAMT returns the keys whose values differ between the HAMTs rooted at
@@ -231,32 +278,16 @@ func (w *walker) diffHAMT(a, b cid.Cid) ([]entry, error) {
 	if err := w.hamtPair(a, b, acc); err != nil {
 		return nil, err
 	}
-	out := make([]entry, 0, len(acc))
-	for _, e := range acc {
-		if e.a != nil && e.b != nil && bytes.Equal(e.a, e.b) {
-			continue
-		}
-		out = append(out, *e)
-	}
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].key, out[j].key) < 0 })
-	return out, nil
+	return changed(acc, func(x, y *entry) bool { return bytes.Compare(x.key, y.key) < 0 }), nil
 }
 
 func (w *walker) hamtPair(a, b cid.Cid, acc map[string]*entry) error {
 	if a.Defined() && b.Defined() && a.Equals(b) {
 		return nil
 	}
-	var na, nb *hamtNode
-	var err error
-	if a.Defined() {
-		if na, err = w.loadHAMT(a); err != nil {
-			return w.soft(sideA, err)
-		}
-	}
-	if b.Defined() {
-		if nb, err = w.loadHAMT(b); err != nil {
-			return w.soft(sideB, err)
-		}
+	na, nb, ok, err := loadRoots(w, a, b, w.loadHAMT)
+	if !ok {
+		return err
 	}
 	width := 0
 	for _, n := range []*hamtNode{na, nb} {
@@ -294,11 +325,7 @@ func (w *walker) hamtCollect(p *hamtPointer, s side, acc map[string]*entry) erro
 				e = &entry{key: kv.key}
 				acc[string(kv.key)] = e
 			}
-			if s == sideA {
-				e.a = kv.val
-			} else {
-				e.b = kv.val
-			}
+			e.set(s, kv.val)
 		}
 		return nil
 	}
@@ -459,27 +486,11 @@ func decodeAMTRoot(raw []byte) (*amtRoot, error) {
 }
 
 func (w *walker) loadAMTRoot(c cid.Cid) (*amtRoot, error) {
-	raw, err := fetch(w.ctx, w.store, c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := decodeAMTRoot(raw)
-	if err != nil {
-		return nil, &errUndecodable{c: c, what: "AMT root", err: err}
-	}
-	return r, nil
+	return load(w, c, "AMT root", decodeAMTRoot)
 }
 
 func (w *walker) loadAMTNode(c cid.Cid) (*amtNode, error) {
-	raw, err := fetch(w.ctx, w.store, c)
-	if err != nil {
-		return nil, err
-	}
-	nd, err := decodeAMTNode(bytes.NewReader(raw))
-	if err != nil {
-		return nil, &errUndecodable{c: c, what: "AMT node", err: err}
-	}
-	return nd, nil
+	return load(w, c, "AMT node", func(raw []byte) (*amtNode, error) { return decodeAMTNode(bytes.NewReader(raw)) })
 }
 
 // amtTree carries the geometry shared by every node of one AMT.
@@ -506,17 +517,9 @@ func (w *walker) diffAMT(a, b cid.Cid) ([]entry, error) {
 	if a.Defined() && b.Defined() && a.Equals(b) {
 		return nil, nil
 	}
-	var ra, rb *amtRoot
-	var err error
-	if a.Defined() {
-		if ra, err = w.loadAMTRoot(a); err != nil {
-			return nil, w.soft(sideA, err)
-		}
-	}
-	if b.Defined() {
-		if rb, err = w.loadAMTRoot(b); err != nil {
-			return nil, w.soft(sideB, err)
-		}
+	ra, rb, ok, err := loadRoots(w, a, b, w.loadAMTRoot)
+	if !ok {
+		return nil, err
 	}
 	acc := map[uint64]*entry{}
 	switch {
@@ -535,15 +538,7 @@ func (w *walker) diffAMT(a, b cid.Cid) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]entry, 0, len(acc))
-	for _, e := range acc {
-		if e.a != nil && e.b != nil && bytes.Equal(e.a, e.b) {
-			continue
-		}
-		out = append(out, *e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].index < out[j].index })
-	return out, nil
+	return changed(acc, func(x, y *entry) bool { return x.index < y.index }), nil
 }
 
 func (w *walker) amtPair(t amtTree, na *amtNode, ha int, nb *amtNode, hb int, off uint64, acc map[uint64]*entry) error {
@@ -670,11 +665,7 @@ func (w *walker) amtCollect(t amtTree, nd *amtNode, h int, off uint64, s side, a
 			e = &entry{index: idx}
 			acc[idx] = e
 		}
-		if s == sideA {
-			e.a = v
-		} else {
-			e.b = v
-		}
+		e.set(s, v)
 	}
 	return nil
 }
