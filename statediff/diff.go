@@ -155,7 +155,7 @@ func (d *differ) problem(s side, where string, err error, out *[]Change) {
 	p := Problem{Side: s.String(), Where: where, Err: err.Error()}
 	var m *errMissing
 	var u *errUndecodable
-	note := err.Error()
+	var note string
 	switch {
 	case errors.As(err, &m):
 		p.Cid = m.c
