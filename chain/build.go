@@ -9,6 +9,8 @@ import (
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // Helpers for writing chain data (for tools that build chains, such as a
@@ -18,7 +20,7 @@ import (
 
 // PutObject stores a CBOR object under its chain CID and returns the CID.
 func PutObject(ctx context.Context, bs ipldcbor.IpldBlockstore, v cbg.CBORMarshaler) (cid.Cid, error) {
-	b, err := encode(v)
+	b, err := cborseq.Encode(v)
 	if err != nil {
 		return cid.Undef, err
 	}

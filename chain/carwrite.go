@@ -11,6 +11,8 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // WriteCAR writes a CARv1 holding blks under the given roots, in a form
@@ -28,17 +30,17 @@ func WriteCAR(w io.Writer, roots []cid.Cid, blks []blocks.Block) error {
 		return fmt.Errorf("write CAR: %w", err)
 	}
 	var hdr bytes.Buffer
-	e := &enc{w: &hdr}
-	e.head(cbg.MajMap, 2)
-	e.text("roots")
-	e.head(cbg.MajArray, uint64(len(roots)))
+	e := cborseq.NewWriter(&hdr)
+	e.Header(cbg.MajMap, 2)
+	e.Text("roots")
+	e.Header(cbg.MajArray, uint64(len(roots)))
 	for _, r := range roots {
-		e.cid(r)
+		e.Cid(r)
 	}
-	e.text("version")
-	e.uint(1)
-	if e.err != nil {
-		return fmt.Errorf("write CAR header: %w", e.err)
+	e.Text("version")
+	e.Uint(1)
+	if err := e.Err(); err != nil {
+		return fmt.Errorf("write CAR header: %w", err)
 	}
 	if err := writeSection(w, hdr.Bytes()); err != nil {
 		return fmt.Errorf("write CAR header: %w", err)
@@ -62,13 +64,6 @@ func WriteCARv2(w io.Writer, roots []cid.Cid, blks []blocks.Block) error {
 		return fmt.Errorf("write CARv2: %w", err)
 	}
 	return nil
-}
-
-func (e *enc) text(s string) {
-	e.head(cbg.MajTextString, uint64(len(s)))
-	if e.err == nil {
-		_, e.err = io.WriteString(e.w, s)
-	}
 }
 
 // writeSection writes a varint length and then the parts.

@@ -16,6 +16,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"golang.org/x/crypto/blake2b"
 
+	"github.com/tvx-project/tvx/internal/cborseq"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
@@ -275,7 +276,7 @@ type Message = vm.Message
 // the VM's concern (vm.DecodeMessage refuses other versions).
 func DecodeMessage(b []byte) (*Message, error) {
 	var m Message
-	if err := decodeExact("message", b, &m); err != nil {
+	if err := cborseq.DecodeExact("message", b, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -290,12 +291,12 @@ type SignedMessage struct {
 
 // MarshalCBOR writes [message, signature].
 func (sm *SignedMessage) MarshalCBOR(w io.Writer) error {
-	e := &enc{w: w}
-	e.tuple(2)
-	e.marshal(&sm.Message)
-	e.marshal(&sm.Signature)
-	if e.err != nil {
-		return fmt.Errorf("encode signed message: %w", e.err)
+	e := cborseq.NewWriter(w)
+	e.Array(2)
+	e.Value(&sm.Message)
+	e.Value(&sm.Signature)
+	if err := e.Err(); err != nil {
+		return fmt.Errorf("encode signed message: %w", err)
 	}
 	return nil
 }
@@ -303,18 +304,18 @@ func (sm *SignedMessage) MarshalCBOR(w io.Writer) error {
 // UnmarshalCBOR reads [message, signature].
 func (sm *SignedMessage) UnmarshalCBOR(r io.Reader) error {
 	*sm = SignedMessage{}
-	d := newDec(r)
-	d.tuple("signed message", 2)
-	d.unmarshal("message", &sm.Message)
-	d.unmarshal("signature", &sm.Signature)
-	if d.err != nil {
-		return fmt.Errorf("decode signed message: %w", d.err)
+	d := cborseq.NewReader(r)
+	d.Array("signed message", 2)
+	d.Value("message", &sm.Message)
+	d.Value("signature", &sm.Signature)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("decode signed message: %w", err)
 	}
 	return nil
 }
 
 // Bytes returns the signed message's CBOR encoding.
-func (sm *SignedMessage) Bytes() ([]byte, error) { return encode(sm) }
+func (sm *SignedMessage) Bytes() ([]byte, error) { return cborseq.Encode(sm) }
 
 // Cid returns the CID the chain knows the message by: a BLS-signed
 // message is known by its unsigned CID (its signature is aggregated into
@@ -333,7 +334,7 @@ func (sm *SignedMessage) Cid() (cid.Cid, error) {
 // DecodeSignedMessage decodes a block holding one signed message.
 func DecodeSignedMessage(b []byte) (*SignedMessage, error) {
 	var sm SignedMessage
-	if err := decodeExact("signed message", b, &sm); err != nil {
+	if err := cborseq.DecodeExact("signed message", b, &sm); err != nil {
 		return nil, err
 	}
 	return &sm, nil
@@ -385,13 +386,13 @@ type MessageReceipt struct {
 
 // MarshalCBOR writes the 3-field tuple.
 func (r *MessageReceipt) MarshalCBOR(w io.Writer) error {
-	e := &enc{w: w}
-	e.tuple(3)
-	e.int(int64(r.ExitCode))
-	e.bytes(r.Return)
-	e.int(r.GasUsed)
-	if e.err != nil {
-		return fmt.Errorf("encode receipt: %w", e.err)
+	e := cborseq.NewWriter(w)
+	e.Array(3)
+	e.Int(int64(r.ExitCode))
+	e.Bytes(r.Return)
+	e.Int(r.GasUsed)
+	if err := e.Err(); err != nil {
+		return fmt.Errorf("encode receipt: %w", err)
 	}
 	return nil
 }
@@ -399,13 +400,13 @@ func (r *MessageReceipt) MarshalCBOR(w io.Writer) error {
 // UnmarshalCBOR reads the 3-field tuple.
 func (r *MessageReceipt) UnmarshalCBOR(rd io.Reader) error {
 	*r = MessageReceipt{}
-	d := newDec(rd)
-	d.tuple("receipt", 3)
-	code := d.int("exit code")
-	r.Return = d.bytes("return")
-	r.GasUsed = d.int("gas used")
-	if d.err != nil {
-		return fmt.Errorf("decode receipt: %w", d.err)
+	d := cborseq.NewReader(rd)
+	d.Array("receipt", 3)
+	code := d.Int("exit code")
+	r.Return = d.Bytes("return")
+	r.GasUsed = d.Int("gas used")
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("decode receipt: %w", err)
 	}
 	r.ExitCode = exitcode.ExitCode(code)
 	return nil
@@ -420,12 +421,12 @@ type TxMeta struct {
 
 // MarshalCBOR writes the 2-field tuple.
 func (t *TxMeta) MarshalCBOR(w io.Writer) error {
-	e := &enc{w: w}
-	e.tuple(2)
-	e.cid(t.BlsMessages)
-	e.cid(t.SecpkMessages)
-	if e.err != nil {
-		return fmt.Errorf("encode txmeta: %w", e.err)
+	e := cborseq.NewWriter(w)
+	e.Array(2)
+	e.Cid(t.BlsMessages)
+	e.Cid(t.SecpkMessages)
+	if err := e.Err(); err != nil {
+		return fmt.Errorf("encode txmeta: %w", err)
 	}
 	return nil
 }
@@ -433,12 +434,12 @@ func (t *TxMeta) MarshalCBOR(w io.Writer) error {
 // UnmarshalCBOR reads the 2-field tuple.
 func (t *TxMeta) UnmarshalCBOR(r io.Reader) error {
 	*t = TxMeta{}
-	d := newDec(r)
-	d.tuple("txmeta", 2)
-	t.BlsMessages = d.cid("bls messages")
-	t.SecpkMessages = d.cid("secpk messages")
-	if d.err != nil {
-		return fmt.Errorf("decode txmeta: %w", d.err)
+	d := cborseq.NewReader(r)
+	d.Array("txmeta", 2)
+	t.BlsMessages = d.Cid("bls messages")
+	t.SecpkMessages = d.Cid("secpk messages")
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("decode txmeta: %w", err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
+	"github.com/tvx-project/tvx/internal/cborseq"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -163,7 +164,7 @@ func (w *walker) txMeta(ctx context.Context, c cid.Cid) (*TxMeta, error) {
 		return nil, fmt.Errorf("txmeta %s: %w", c, err)
 	}
 	var m TxMeta
-	if err := decodeExact("txmeta", blk.RawData(), &m); err != nil {
+	if err := cborseq.DecodeExact("txmeta", blk.RawData(), &m); err != nil {
 		return nil, fmt.Errorf("txmeta %s: %w", c, err)
 	}
 	return &m, nil

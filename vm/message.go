@@ -9,6 +9,8 @@ import (
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // Message is an unsigned Filecoin message: its CBOR form is the 10-field
@@ -38,12 +40,8 @@ const MessageVersion = 0
 // 10-tuple) and rejects any version but MessageVersion.
 func DecodeMessage(b []byte) (*Message, error) {
 	var m Message
-	r := bytes.NewReader(b)
-	if err := m.UnmarshalCBOR(r); err != nil {
-		return nil, fmt.Errorf("decode message: %w", err)
-	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("decode message: %d trailing bytes", r.Len())
+	if err := cborseq.DecodeExact("message", b, &m); err != nil {
+		return nil, err
 	}
 	if m.Version != MessageVersion {
 		return nil, fmt.Errorf("decode message: version %d, want %d", m.Version, MessageVersion)
@@ -52,13 +50,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 }
 
 // Serialize returns the message's CBOR encoding.
-func (m *Message) Serialize() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := m.MarshalCBOR(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func (m *Message) Serialize() ([]byte, error) { return cborseq.Encode(m) }
 
 // ChainLength is the size the message occupies on chain, which prices its
 // inclusion: messages from secp256k1 senders are stored signed (a

@@ -11,6 +11,8 @@ import (
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/proof"
 	"github.com/ipfs/go-cid"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // BlockHeader is a pre-FVM Filecoin block header. Its CBOR form is a
@@ -59,48 +61,48 @@ const blockHeaderFields = 16
 
 // MarshalCBOR writes the header's chain encoding.
 func (h *BlockHeader) MarshalCBOR(w io.Writer) error {
-	cw := &cborWriter{w: w}
-	cw.array(blockHeaderFields)
-	cw.value(&h.Miner)
+	cw := cborseq.NewWriter(w)
+	cw.Array(blockHeaderFields)
+	cw.Value(&h.Miner)
 	if h.Ticket == nil {
-		cw.null()
+		cw.Null()
 	} else {
-		cw.array(1)
-		cw.bytes(h.Ticket.VRFProof)
+		cw.Array(1)
+		cw.Bytes(h.Ticket.VRFProof)
 	}
 	if h.ElectionProof == nil {
-		cw.null()
+		cw.Null()
 	} else {
-		cw.array(2)
-		cw.int(h.ElectionProof.WinCount)
-		cw.bytes(h.ElectionProof.VRFProof)
+		cw.Array(2)
+		cw.Int(h.ElectionProof.WinCount)
+		cw.Bytes(h.ElectionProof.VRFProof)
 	}
-	cw.array(len(h.BeaconEntries))
+	cw.Array(len(h.BeaconEntries))
 	for _, e := range h.BeaconEntries {
-		cw.array(2)
-		cw.uint(e.Round)
-		cw.bytes(e.Data)
+		cw.Array(2)
+		cw.Uint(e.Round)
+		cw.Bytes(e.Data)
 	}
-	cw.array(len(h.WinPoStProof))
+	cw.Array(len(h.WinPoStProof))
 	for i := range h.WinPoStProof {
-		cw.value(&h.WinPoStProof[i])
+		cw.Value(&h.WinPoStProof[i])
 	}
-	cw.array(len(h.Parents))
+	cw.Array(len(h.Parents))
 	for _, p := range h.Parents {
-		cw.cid(p)
+		cw.Cid(p)
 	}
-	cw.value(&h.ParentWeight)
-	cw.int(int64(h.Height))
-	cw.cid(h.ParentStateRoot)
-	cw.cid(h.ParentMessageReceipts)
-	cw.cid(h.Messages)
-	cw.value(h.BLSAggregate) // a nil *Signature encodes as null
-	cw.uint(h.Timestamp)
-	cw.value(h.BlockSig)
-	cw.uint(h.ForkSignaling)
-	cw.value(&h.ParentBaseFee)
-	if cw.err != nil {
-		return fmt.Errorf("encode block header: %w", cw.err)
+	cw.Value(&h.ParentWeight)
+	cw.Int(int64(h.Height))
+	cw.Cid(h.ParentStateRoot)
+	cw.Cid(h.ParentMessageReceipts)
+	cw.Cid(h.Messages)
+	cw.Value(h.BLSAggregate) // a nil *Signature encodes as null
+	cw.Uint(h.Timestamp)
+	cw.Value(h.BlockSig)
+	cw.Uint(h.ForkSignaling)
+	cw.Value(&h.ParentBaseFee)
+	if err := cw.Err(); err != nil {
+		return fmt.Errorf("encode block header: %w", err)
 	}
 	return nil
 }
@@ -108,57 +110,57 @@ func (h *BlockHeader) MarshalCBOR(w io.Writer) error {
 // UnmarshalCBOR reads one header from r and leaves anything after it unread.
 func (h *BlockHeader) UnmarshalCBOR(r io.Reader) error {
 	*h = BlockHeader{}
-	cr := newCborReader(r)
-	cr.array("block header", blockHeaderFields)
-	cr.value("miner", &h.Miner)
-	if !cr.isNull() && cr.err == nil {
-		cr.array("ticket", 1)
-		h.Ticket = &Ticket{VRFProof: cr.bytes("ticket vrf proof")}
+	cr := cborseq.NewReader(r)
+	cr.Array("block header", blockHeaderFields)
+	cr.Value("miner", &h.Miner)
+	if !cr.IsNull() && cr.Err() == nil {
+		cr.Array("ticket", 1)
+		h.Ticket = &Ticket{VRFProof: cr.Bytes("ticket vrf proof")}
 	}
-	if !cr.isNull() && cr.err == nil {
-		cr.array("election proof", 2)
-		ep := &ElectionProof{WinCount: cr.int("election win count")}
-		ep.VRFProof = cr.bytes("election vrf proof")
+	if !cr.IsNull() && cr.Err() == nil {
+		cr.Array("election proof", 2)
+		ep := &ElectionProof{WinCount: cr.Int("election win count")}
+		ep.VRFProof = cr.Bytes("election vrf proof")
 		h.ElectionProof = ep
 	}
-	if n := cr.array("beacon entries", -1); n > 0 {
+	if n := cr.Array("beacon entries", -1); n > 0 {
 		h.BeaconEntries = make([]BeaconEntry, n)
 		for i := range h.BeaconEntries {
-			cr.array("beacon entry", 2)
-			h.BeaconEntries[i].Round = cr.uint("beacon round")
-			h.BeaconEntries[i].Data = cr.bytes("beacon data")
+			cr.Array("beacon entry", 2)
+			h.BeaconEntries[i].Round = cr.Uint("beacon round")
+			h.BeaconEntries[i].Data = cr.Bytes("beacon data")
 		}
 	}
-	if n := cr.array("winning post proofs", -1); n > 0 {
+	if n := cr.Array("winning post proofs", -1); n > 0 {
 		h.WinPoStProof = make([]proof.PoStProof, n)
 		for i := range h.WinPoStProof {
-			cr.value("winning post proof", &h.WinPoStProof[i])
+			cr.Value("winning post proof", &h.WinPoStProof[i])
 		}
 	}
-	if n := cr.array("parents", -1); n > 0 {
+	if n := cr.Array("parents", -1); n > 0 {
 		h.Parents = make([]cid.Cid, n)
 		for i := range h.Parents {
-			h.Parents[i] = cr.cid("parent")
+			h.Parents[i] = cr.Cid("parent")
 		}
 	}
-	cr.value("parent weight", &h.ParentWeight)
-	h.Height = abi.ChainEpoch(cr.int("height"))
-	h.ParentStateRoot = cr.cid("parent state root")
-	h.ParentMessageReceipts = cr.cid("parent message receipts")
-	h.Messages = cr.cid("messages")
-	if !cr.isNull() && cr.err == nil {
+	cr.Value("parent weight", &h.ParentWeight)
+	h.Height = abi.ChainEpoch(cr.Int("height"))
+	h.ParentStateRoot = cr.Cid("parent state root")
+	h.ParentMessageReceipts = cr.Cid("parent message receipts")
+	h.Messages = cr.Cid("messages")
+	if !cr.IsNull() && cr.Err() == nil {
 		h.BLSAggregate = new(crypto.Signature)
-		cr.value("bls aggregate", h.BLSAggregate)
+		cr.Value("bls aggregate", h.BLSAggregate)
 	}
-	h.Timestamp = cr.uint("timestamp")
-	if !cr.isNull() && cr.err == nil {
+	h.Timestamp = cr.Uint("timestamp")
+	if !cr.IsNull() && cr.Err() == nil {
 		h.BlockSig = new(crypto.Signature)
-		cr.value("block signature", h.BlockSig)
+		cr.Value("block signature", h.BlockSig)
 	}
-	h.ForkSignaling = cr.uint("fork signaling")
-	cr.value("parent base fee", &h.ParentBaseFee)
-	if cr.err != nil {
-		return fmt.Errorf("decode block header: %w", cr.err)
+	h.ForkSignaling = cr.Uint("fork signaling")
+	cr.Value("parent base fee", &h.ParentBaseFee)
+	if err := cr.Err(); err != nil {
+		return fmt.Errorf("decode block header: %w", err)
 	}
 	return nil
 }
@@ -177,13 +179,7 @@ func DecodeBlockHeader(b []byte) (*BlockHeader, error) {
 }
 
 // Bytes returns the header's chain encoding.
-func (h *BlockHeader) Bytes() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := h.MarshalCBOR(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func (h *BlockHeader) Bytes() ([]byte, error) { return cborseq.Encode(h) }
 
 // Cid returns the header's CID, computed from its canonical encoding (not
 // from whatever bytes it was decoded from).

@@ -20,6 +20,7 @@ import (
 	"github.com/ipfs/go-cid"
 	cbornode "github.com/ipfs/go-ipld-cbor"
 	carbs "github.com/ipld/go-car/v2/blockstore"
+	"github.com/tvx-project/tvx/internal/cborseq"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	cbg "github.com/whyrusleeping/cbor-gen"
 )
@@ -139,13 +140,13 @@ type chainActor struct {
 }
 
 func (a *chainActor) UnmarshalCBOR(r io.Reader) error {
-	cr := newCborReader(r)
-	cr.array("actor", 4)
-	a.Code = cr.cid("code")
-	a.Head = cr.cid("head")
-	a.Nonce = cr.uint("nonce")
-	cr.value("balance", &a.Balance)
-	return cr.err
+	cr := cborseq.NewReader(r)
+	cr.Array("actor", 4)
+	a.Code = cr.Cid("code")
+	a.Head = cr.Cid("head")
+	a.Nonce = cr.Uint("nonce")
+	cr.Value("balance", &a.Balance)
+	return cr.Err()
 }
 
 // actorsMap opens the actors HAMT of a state root, accepting both the bare
@@ -157,10 +158,10 @@ func actorsMap(t testing.TB, store adt0.Store, root cid.Cid) *adt0.Map {
 	if err := store.Get(store.Context(), root, &raw); err != nil {
 		t.Fatalf("load state root: %v", err)
 	}
-	cr := newCborReader(bytes.NewReader(raw.Raw))
-	if cr.array("state root", 3); cr.err == nil {
-		cr.uint("version")
-		if actors := cr.cid("actors"); cr.err == nil {
+	cr := cborseq.NewReader(bytes.NewReader(raw.Raw))
+	if cr.Array("state root", 3); cr.Err() == nil {
+		cr.Uint("version")
+		if actors := cr.Cid("actors"); cr.Err() == nil {
 			root = actors
 		}
 	}
@@ -211,20 +212,20 @@ type chainMessage struct {
 func decodeMessage(t testing.TB, b []byte) chainMessage {
 	t.Helper()
 	var m chainMessage
-	cr := newCborReader(bytes.NewReader(b))
-	cr.array("message", 10)
-	m.Version = cr.int("version")
-	cr.value("to", &m.To)
-	cr.value("from", &m.From)
-	m.Nonce = cr.uint("nonce")
-	cr.value("value", &m.Value)
-	m.GasLimit = cr.int("gas limit")
-	cr.value("fee cap", &m.GasFeeCap)
-	cr.value("premium", &m.GasPremium)
-	m.Method = cr.uint("method")
-	m.Params = cr.bytes("params")
-	if cr.err != nil {
-		t.Fatalf("decode message: %v", cr.err)
+	cr := cborseq.NewReader(bytes.NewReader(b))
+	cr.Array("message", 10)
+	m.Version = cr.Int("version")
+	cr.Value("to", &m.To)
+	cr.Value("from", &m.From)
+	m.Nonce = cr.Uint("nonce")
+	cr.Value("value", &m.Value)
+	m.GasLimit = cr.Int("gas limit")
+	cr.Value("fee cap", &m.GasFeeCap)
+	cr.Value("premium", &m.GasPremium)
+	m.Method = cr.Uint("method")
+	m.Params = cr.Bytes("params")
+	if err := cr.Err(); err != nil {
+		t.Fatalf("decode message: %v", err)
 	}
 	return m
 }

@@ -16,6 +16,8 @@ import (
 	market0 "github.com/filecoin-project/specs-actors/actors/builtin/market"
 	paych0 "github.com/filecoin-project/specs-actors/actors/builtin/paych"
 	blst "github.com/supranational/blst/bindings/go"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // signedPayload is a real signature with what it signs and who signed it.
@@ -86,12 +88,12 @@ func voucherSignatures(t testing.TB) []signedPayload {
 			case m.Method == uint64(builtin.MethodsPaych.UpdateChannelState) && parties != nil:
 				// The voucher is the first field of the params tuple in
 				// every actors version.
-				cr := newCborReader(bytes.NewReader(m.Params))
-				cr.array("update params", -1)
+				cr := cborseq.NewReader(bytes.NewReader(m.Params))
+				cr.Array("update params", -1)
 				var sv paych0.SignedVoucher
-				cr.value("voucher", &sv)
-				if cr.err != nil {
-					t.Fatalf("%s: update params: %v", v.name(), cr.err)
+				cr.Value("voucher", &sv)
+				if err := cr.Err(); err != nil {
+					t.Fatalf("%s: update params: %v", v.name(), err)
 				}
 				plaintext, err := sv.SigningBytes()
 				if err != nil {
