@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,9 +9,13 @@ import (
 	"testing"
 
 	"github.com/tvx-project/tvx/schema"
+
+	"github.com/tvx-project/tvx/internal/testcorpus"
 )
 
-const sharedCorpus = "/work/shared/test-vectors/corpus"
+// sharedCorpus is the public corpus beside the repository; tests skip
+// without it.
+func sharedCorpus(t testing.TB) string { return testcorpus.Shared(t) }
 
 // negatedStillMatching lists the negated vectors (every variant) whose
 // postconditions the VM still reproduces, and why no correct rule can make
@@ -42,13 +45,11 @@ var negatedStillMatching = map[string]string{
 // test, and so does a listed negated vector that stops matching (the list
 // must only shrink).
 func TestMessageCorpus(t *testing.T) {
-	if _, err := os.Stat(sharedCorpus); err != nil {
-		t.Skipf("shared corpus not present: %v", err)
-	}
+	corpusRoot := sharedCorpus(t)
 	if testing.Short() {
 		t.Skip("corpus run skipped in -short mode")
 	}
-	paths, err := schema.Walk(sharedCorpus)
+	paths, err := schema.Walk(corpusRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestMessageCorpus(t *testing.T) {
 		if v.Class != schema.ClassMessage {
 			continue
 		}
-		rel, _ := filepath.Rel(sharedCorpus, p)
+		rel, _ := filepath.Rel(corpusRoot, p)
 		suite := strings.SplitN(rel, string(filepath.Separator), 2)[0]
 		for _, variant := range v.Pre.Variants {
 			wg.Add(1)

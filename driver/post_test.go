@@ -47,7 +47,7 @@ func (l *lines) all() string {
 // and needs state the vector does not carry (the chain stopped at the
 // check); rejected, every receipt and the post-state match.
 func TestWindowPoStExit16VectorsHingeOnProofCheck(t *testing.T) {
-	dir := filepath.Join(sharedCorpus, "extracted/0001-initial-extraction/fil_1_storageminer/SubmitWindowedPoSt/16")
+	dir := filepath.Join(sharedCorpus(t), "extracted/0001-initial-extraction/fil_1_storageminer/SubmitWindowedPoSt/16")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("shared corpus not present: %v", err)
 	}

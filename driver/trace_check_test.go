@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,13 +18,11 @@ import (
 // matches, the billable charges must match one for one, so a gas mismatch
 // can be localised by the first differing charge.
 func TestGasTracesMatchRecorded(t *testing.T) {
-	if _, err := os.Stat(sharedCorpus); err != nil {
-		t.Skipf("shared corpus not present: %v", err)
-	}
+	corpusRoot := sharedCorpus(t)
 	if testing.Short() {
 		t.Skip("corpus run skipped in -short mode")
 	}
-	paths, err := schema.Walk(sharedCorpus)
+	paths, err := schema.Walk(corpusRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +33,7 @@ func TestGasTracesMatchRecorded(t *testing.T) {
 		if err != nil || v.Class != schema.ClassMessage || v.Diagnostics == nil {
 			continue
 		}
-		rel, _ := filepath.Rel(sharedCorpus, p)
+		rel, _ := filepath.Rel(corpusRoot, p)
 		variant := v.Pre.Variants[0]
 		bs, release, err := corpus.Memory{}.Open(ctx, v)
 		if err != nil {

@@ -125,7 +125,7 @@ func independentActors(t *testing.T, s Store, root cid.Cid) map[address.Address]
 // with specs-actors.
 func TestActorSetMatchesStateTree(t *testing.T) {
 	var files []string
-	err := filepath.Walk(corpusDir, func(p string, info os.FileInfo, err error) error {
+	err := filepath.Walk(corpusDir(t), func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func TestActorSetMatchesStateTree(t *testing.T) {
 	ctx := context.Background()
 	checked := 0
 	for _, f := range files {
-		rel, _ := filepath.Rel(corpusDir, f)
+		rel, _ := filepath.Rel(corpusDir(t), f)
 		v := loadVector(t, rel)
 		if !v.post.Defined() {
 			continue

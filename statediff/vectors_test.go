@@ -13,10 +13,13 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	carbs "github.com/ipld/go-car/v2/blockstore"
+
+	"github.com/tvx-project/tvx/internal/testcorpus"
 )
 
-// corpusDir is the shared, read-only test-vector corpus.
-const corpusDir = "/work/shared/test-vectors/corpus"
+// corpusDir is the shared, read-only test-vector corpus beside the
+// repository; tests skip without it.
+func corpusDir(t testing.TB) string { return testcorpus.Shared(t) }
 
 // testVector is the part of a vector file the tests need.
 type testVector struct {
@@ -28,7 +31,7 @@ type testVector struct {
 
 func loadVector(t testing.TB, rel string) testVector {
 	t.Helper()
-	path := filepath.Join(corpusDir, rel)
+	path := filepath.Join(corpusDir(t), rel)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("corpus not available: %v", err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,17 +14,14 @@ import (
 	"github.com/filecoin-project/go-state-types/crypto"
 	"golang.org/x/crypto/blake2b"
 
+	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
 
 // corpusDir is the public test-vector corpus, kept beside the repository.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "test-vectors", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("test-vector corpus not found: %v", err)
-	}
-	return dir
+	return testcorpus.Shared(t)
 }
 
 func b64(t *testing.T, s string) []byte {

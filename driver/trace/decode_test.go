@@ -5,24 +5,20 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/exitcode"
 
+	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
 
 // corpusDir is the public test-vector corpus, kept beside the repository.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "test-vectors", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("test-vector corpus not found: %v", err)
-	}
-	return dir
+	return testcorpus.Shared(t)
 }
 
 type corpusTraces struct {
