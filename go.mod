@@ -32,6 +32,7 @@ require (
 	github.com/ipfs/go-ipld-cbor v0.0.6
 	github.com/ipfs/go-ipld-format v0.3.0
 	github.com/ipld/go-car/v2 v2.5.0
+	github.com/klauspost/compress v1.17.11
 	github.com/multiformats/go-multihash v0.1.0
 	github.com/multiformats/go-varint v0.0.6
 	github.com/supranational/blst v0.3.14

@@ -209,6 +209,24 @@ func (cr *Reader) Bytes(what string) []byte {
 	return buf
 }
 
+// Text reads a text string of at most cbor-gen's MaxLength bytes.
+func (cr *Reader) Text(what string) string {
+	n := cr.expect(what, cbg.MajTextString)
+	if cr.err != nil {
+		return ""
+	}
+	if n > cbg.MaxLength {
+		cr.fail(what, fmt.Errorf("text string of %d bytes exceeds %d", n, cbg.MaxLength))
+		return ""
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(cr.r, buf); err != nil {
+		cr.fail(what, err)
+		return ""
+	}
+	return string(buf)
+}
+
 // Cid reads a CID link.
 func (cr *Reader) Cid(what string) cid.Cid {
 	if cr.err != nil {
