@@ -12,15 +12,13 @@ package callbacks
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/internal/atomicfile"
 )
 
 // Spec describes a shipped callback.
@@ -139,40 +137,8 @@ func (c *Collector) Finish() error {
 			}
 		}
 	}
-	if err := writeFileAtomic(c.path, []byte(b.String())); err != nil {
+	if err := atomicfile.WriteFile(c.path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("%s: %w", c.name, err)
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// into place, so that readers see either the old file or the whole new one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/filecoin-project/dagstore/shard"
 	levelds "github.com/ipfs/go-ds-leveldb"
 
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -477,7 +478,7 @@ func (s *Store) register(key string, carv1 []byte, gz, path string) (created boo
 		return false, nil
 	}
 	if !s.carIntact(key, int64(len(carv1))) {
-		err := writeFileAtomic(filepath.Join(s.carsDir, carFileName(key)), func(w io.Writer) error {
+		err := atomicfile.Write(filepath.Join(s.carsDir, carFileName(key)), 0o644, func(w io.Writer) error {
 			_, err := w.Write(carv1)
 			return err
 		})
@@ -603,7 +604,7 @@ func (s *Store) heal(ctx context.Context, key string, v *schema.Vector, cause er
 		return nil, err
 	}
 	if !s.carIntact(key, int64(len(carv1))) {
-		err := writeFileAtomic(filepath.Join(s.carsDir, carFileName(key)), func(w io.Writer) error {
+		err := atomicfile.Write(filepath.Join(s.carsDir, carFileName(key)), 0o644, func(w io.Writer) error {
 			_, err := w.Write(carv1)
 			return err
 		})

@@ -3,7 +3,6 @@ package corpus
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	carindex "github.com/ipld/go-car/v2/index"
 	"github.com/multiformats/go-multihash"
 	"github.com/syndtr/goleveldb/leveldb/opt"
+
+	"github.com/tvx-project/tvx/internal/atomicfile"
 )
 
 // The pieces the dagstore is built from. Each differs from the stock
@@ -85,7 +86,7 @@ func (r *atomicIndexRepo) path(key shard.Key) string {
 
 // AddFullIndex implements index.FullIndexRepo.
 func (r *atomicIndexRepo) AddFullIndex(key shard.Key, idx carindex.Index) error {
-	return writeFileAtomic(r.path(key), func(w io.Writer) error {
+	return atomicfile.Write(r.path(key), 0o644, func(w io.Writer) error {
 		_, err := carindex.WriteTo(idx, w)
 		return err
 	})
@@ -125,49 +126,4 @@ func (noInvertedIndex) AddMultihashesForShard(context.Context, index.MultihashIt
 
 func (noInvertedIndex) GetShardsForMultihash(context.Context, multihash.Multihash) ([]shard.Key, error) {
 	return nil, errNoInvertedIndex
-}
-
-// tmpSuffix marks files being written; a leftover one is the trace of an
-// interrupted write and is removed on open.
-const tmpSuffix = ".tmp"
-
-// writeFileAtomic writes path through fill: to a temporary file in the same
-// directory, synced, then renamed over path, so readers (and a crash) see
-// either the old state or the complete new file.
-func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, base+".*"+tmpSuffix)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename in dir durable where the platform can sync a
-// directory. It is best effort: the renamed file is complete either way,
-// and a rename lost to a power cut is found and redone by the sanity check.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/filecoin-project/dagstore/shard"
 	"github.com/ipfs/go-datastore/query"
 
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -166,7 +167,7 @@ func (s *Store) checkOffline(ctx context.Context) (reindex []string, err error) 
 		}
 		for _, e := range entries {
 			name := e.Name()
-			stray := strings.HasSuffix(name, tmpSuffix)
+			stray := strings.HasSuffix(name, atomicfile.TempSuffix)
 			if !stray && strings.HasSuffix(name, dir.suffix) {
 				_, known := s.records[strings.TrimSuffix(name, dir.suffix)]
 				stray = !known
@@ -198,7 +199,7 @@ func (s *Store) restoreCAR(key string, rec *shardRecord) error {
 		if err != nil || hashHex(carv1) != key {
 			continue
 		}
-		return writeFileAtomic(filepath.Join(s.carsDir, carFileName(key)), func(w io.Writer) error {
+		return atomicfile.Write(filepath.Join(s.carsDir, carFileName(key)), 0o644, func(w io.Writer) error {
 			_, err := w.Write(carv1)
 			return err
 		})

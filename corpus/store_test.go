@@ -25,6 +25,7 @@ import (
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/multiformats/go-multihash"
 
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -539,11 +540,11 @@ func TestStoreHalfWrittenStateRepaired(t *testing.T) {
 	idxPath := filepath.Join(dir, indexDirName, keys[0]+indexSuffix)
 	full, _ := os.ReadFile(idxPath)
 	os.Remove(idxPath)
-	os.WriteFile(idxPath+".123"+tmpSuffix, full[:len(full)/2], 0o644)
+	os.WriteFile(idxPath+".123"+atomicfile.TempSuffix, full[:len(full)/2], 0o644)
 	if err := ldb.Delete(ctx, dagstoreKey(keys[1])); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, carsDirName, strings.Repeat("ab", 32)+".car.9"+tmpSuffix), []byte("partial"), 0o644)
+	os.WriteFile(filepath.Join(dir, carsDirName, strings.Repeat("ab", 32)+".car.9"+atomicfile.TempSuffix), []byte("partial"), 0o644)
 	orphan := strings.Repeat("cd", 32)
 	ps.Key = orphan
 	raw, _ = json.Marshal(ps)
@@ -570,7 +571,7 @@ func TestStoreHalfWrittenStateRepaired(t *testing.T) {
 	for _, d := range []string{carsDirName, indexDirName} {
 		entries, _ := os.ReadDir(filepath.Join(dir, d))
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), tmpSuffix) {
+			if strings.HasSuffix(e.Name(), atomicfile.TempSuffix) {
 				t.Fatalf("leftover %s", e.Name())
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -20,44 +21,16 @@ func Marshal(v *schema.Vector) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// WriteFile writes v to path atomically: the bytes go to a temporary file
-// in the same directory, which is then renamed over path, so a reader (or
-// an interrupted run) never sees half a vector. Parent directories are
-// created as needed.
+// WriteFile writes v to path atomically (see internal/atomicfile), so a
+// reader, an interrupted run or a full disk never sees half a vector.
+// Parent directories are created as needed.
 func WriteFile(path string, v *schema.Vector) error {
 	b, err := Marshal(v)
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, b)
-}
-
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	return nil
+	return atomicfile.WriteFile(path, b, 0o644)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tvx-project/tvx/internal/atomicfile"
 )
 
 // Extract reads a log (for example the output of `go test ./conformance` or
@@ -49,7 +51,7 @@ func Extract(r io.Reader, dir string) ([]string, error) {
 				if open {
 					block = append(block, text)
 					name := filepath.Join(dir, fmt.Sprintf("statediff-%04d.txt", len(written)+1))
-					if err := writeAtomic(name, strings.Join(block, "\n")+"\n"); err != nil {
+					if err := atomicfile.WriteFile(name, []byte(strings.Join(block, "\n")+"\n"), 0o644); err != nil {
 						return written, fmt.Errorf("extract statediffs: report from line %d: %w", start, err)
 					}
 					written = append(written, name)
@@ -72,33 +74,4 @@ func Extract(r io.Reader, dir string) ([]string, error) {
 		return written, fmt.Errorf("extract statediffs: report opened at line %d has no %s", start, MarkerEnd)
 	}
 	return written, nil
-}
-
-// writeAtomic writes data to a temporary file next to name and renames it
-// into place.
-func writeAtomic(name, data string) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".statediff-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if _, err := f.WriteString(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

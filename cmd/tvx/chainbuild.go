@@ -5,14 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/extract"
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -92,7 +91,7 @@ func runChainBuild(c *cli.Context) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	out := c.String("out")
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	first, last := built.Tipsets[0], built.Tipsets[len(built.Tipsets)-1]
@@ -137,28 +136,4 @@ func interspersedFlags(c *cli.Context) ([]string, error) {
 		rest = fs.Args()
 	}
 	return pos, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

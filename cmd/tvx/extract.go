@@ -18,6 +18,7 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/extract"
+	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -436,13 +437,5 @@ func writeCandidates(path string, cs []extract.Candidate) error {
 	if err := extract.WriteCSV(&b, cs); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteFile(path, []byte(b.String()), 0o644)
 }
