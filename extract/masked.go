@@ -167,7 +167,8 @@ func deferredBytes(d *cbg.Deferred) []byte {
 }
 
 // dagBlocks returns every block reachable from roots (sorted), fetching
-// through bs; links to identity CIDs (actor code) hold no block.
+// through bs; links that name no block (actor code, sector commitments:
+// see namesNoBlock) are leaves.
 func dagBlocks(ctx context.Context, bs *store, roots ...cid.Cid) ([]blocks.Block, error) {
 	seen := map[cid.Cid]bool{}
 	var out []blocks.Block
@@ -175,7 +176,7 @@ func dagBlocks(ctx context.Context, bs *store, roots ...cid.Cid) ([]blocks.Block
 	for len(queue) > 0 {
 		c := queue[0]
 		queue = queue[1:]
-		if seen[c] || isIdentity(c) {
+		if seen[c] || namesNoBlock(c) {
 			continue
 		}
 		seen[c] = true

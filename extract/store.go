@@ -35,6 +35,22 @@ func newStore(src chain.Source) *store {
 
 func isIdentity(c cid.Cid) bool { return c.Prefix().MhType == mh.IDENTITY }
 
+// namesNoBlock reports whether a link is a leaf no store holds: an
+// identity CID carries its data inline (actor code), and a sector's sealed
+// or unsealed commitment (codecs fil-commitment-sealed and -unsealed) is a
+// commitment written as a CID, not the address of a block. A walk over
+// state links must neither fetch nor follow them.
+func namesNoBlock(c cid.Cid) bool {
+	if isIdentity(c) {
+		return true
+	}
+	switch c.Prefix().Codec {
+	case cid.FilCommitmentSealed, cid.FilCommitmentUnsealed:
+		return true
+	}
+	return false
+}
+
 // local returns a block already in memory.
 func (s *store) local(c cid.Cid) (blocks.Block, bool) {
 	s.mu.Lock()
