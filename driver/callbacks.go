@@ -11,8 +11,8 @@ import (
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/schema"
-	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -103,7 +103,7 @@ type TipsetEvent struct {
 
 // TipsetReceipt is the receipt of one message applied in a tipset.
 type TipsetReceipt struct {
-	Kind vm.AppliedKind
+	Kind executor.AppliedKind
 	// Epoch is the epoch the message ran at (a null round's for its cron).
 	Epoch abi.ChainEpoch
 	// Block is the index of the including block (or the block whose

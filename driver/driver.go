@@ -1,15 +1,13 @@
-// Package driver replays test vectors on tvx's VM: one vector, one variant
-// (epoch and network version) at a time, and checks the postconditions.
+// Package driver replays test vectors: one vector, one variant (epoch and
+// network version) at a time, on an executor (driver/executor; tvx's own VM
+// unless WithExecutor names another), and checks the postconditions.
 package driver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/schema"
@@ -38,10 +36,6 @@ type run struct {
 	// blocks serves the vector's CAR and buffers the VM's writes.
 	blocks *corpus.Buffered
 	log    Logger
-
-	// actualRoot is the post-state root the VM computed, set by the class
-	// executors once the last message or tipset is applied.
-	actualRoot cid.Cid
 }
 
 // Run replays variant of v and reports the outcome. Vectors hinted incorrect
@@ -79,26 +73,24 @@ func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Varia
 		return Outcome{Status: Error, Reason: fmt.Sprintf("%s: field class: unsupported class %q", v.Path, v.Class)}
 	}
 	if out.Status == Fail && d.cfg.stateDiff {
-		out.Detail = d.stateDiff(ctx, r, out.Detail)
+		out.StateDiff = d.stateDiff(ctx, r, out)
 	}
 	if incorrect && negate {
 		out = negated(out)
 	}
+	out.render()
 	return out
 }
 
-// stateDiff appends the three-way diff of a run whose post-state root is
-// wrong to detail.
-func (d *Driver) stateDiff(ctx context.Context, r *run, detail string) string {
+// stateDiff is the three-way diff report of a run whose post-state root is
+// wrong ("" when the root is right or unknown).
+func (d *Driver) stateDiff(ctx context.Context, r *run, out Outcome) string {
 	expected := r.vector.Post.StateTree.RootCID
-	if !r.actualRoot.Defined() || r.actualRoot.Equals(expected) {
-		return detail
+	if !out.ActualRoot.Defined() || out.ActualRoot.Equals(expected) {
+		return ""
 	}
 	var buf strings.Builder
-	if detail != "" {
-		buf.WriteString(strings.TrimRight(detail, "\n") + "\n")
-	}
-	err := statediff.WriteReport(ctx, &buf, r.blocks, r.vector.Pre.StateTree.RootCID, expected, r.actualRoot,
+	err := statediff.WriteReport(ctx, &buf, r.blocks, r.vector.Pre.StateTree.RootCID, expected, out.ActualRoot,
 		statediff.WithColor(d.cfg.color))
 	if err != nil {
 		buf.WriteString(fmt.Sprintf("statediff failed: %v\n", err))
@@ -119,18 +111,18 @@ func (d *Driver) Check(ctx context.Context, v *schema.Vector) error {
 }
 
 // negated inverts a completed run: a negated vector records a behaviour the
-// network must not have, so matching its postconditions is the failure.
+// network must not have, so matching its postconditions is the failure. The
+// typed findings (actual root, gas) are kept; mismatches are what the
+// negated vector requires, so they do not stay as mismatches.
 func negated(o Outcome) Outcome {
+	n := Outcome{ActualRoot: o.ActualRoot, Gas: o.Gas, AssumedProofs: o.AssumedProofs}
 	switch o.Status {
 	case Pass:
-		return Outcome{Status: Fail, Reason: "negated vector matched its postconditions", AssumedProofs: o.AssumedProofs}
+		n.Status, n.Reason = Fail, "negated vector matched its postconditions"
 	case Fail:
-		if o.Reason == errNotImplemented.Error() {
-			return o
-		}
-		return Outcome{Status: Pass, Reason: "negated: " + o.Reason, AssumedProofs: o.AssumedProofs}
+		n.Status, n.Reason = Pass, "negated: "+o.Reason
+	default:
+		return o
 	}
-	return o
+	return n
 }
-
-var errNotImplemented = errors.New("not implemented: the VM cannot execute this class yet")

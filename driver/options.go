@@ -2,7 +2,8 @@ package driver
 
 import (
 	"github.com/tvx-project/tvx/corpus"
-	"github.com/tvx-project/tvx/vm/syscalls"
+	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/legacy"
 )
 
 // Logger receives diagnostic lines. *testing.T satisfies it, as does the
@@ -25,15 +26,14 @@ type config struct {
 	includeIncorrect bool
 	// stateDiff and color: see WithStateDiff.
 	stateDiff, color bool
-	// newVerifier makes the proof verifier of one run (nil: the default
-	// policy verifier, syscalls.DefaultVerifier).
-	newVerifier func() syscalls.ProofVerifier
+	// executor applies the vectors' messages and tipsets.
+	executor executor.Executor
 	// callbacks observe every tipset of tipset-class runs (callbacks.go).
 	callbacks []Callback
 }
 
 func defaults() config {
-	return config{logger: nopLogger{}, source: corpus.Memory{}}
+	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: legacy.New()}
 }
 
 // WithLogger sends the driver's diagnostics to l.
@@ -61,17 +61,20 @@ func WithIncludeIncorrect(on bool) Option {
 	return func(c *config) { c.includeIncorrect = on }
 }
 
-// WithProofVerifier makes every run verify SNARK proofs with a verifier
-// returned by newVerifier (called once per run, so counts stay per run)
-// instead of the default policy verifier. Outcome.AssumedProofs is filled
-// in when the verifier has an AssumedValid() int64 method.
-func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
-	return func(c *config) { c.newVerifier = newVerifier }
+// WithExecutor makes the driver run vectors on e instead of tvx's own VM
+// (legacy.New()).
+func WithExecutor(e executor.Executor) Option {
+	return func(c *config) {
+		if e != nil {
+			c.executor = e
+		}
+	}
 }
 
 // WithStateDiff attaches to the outcome of a run whose post-state root does
 // not match a three-way state diff (expected vs actual, initial vs actual,
-// initial vs expected) between the STATEDIFF marker lines. color adds
+// initial vs expected) between the STATEDIFF marker lines, in
+// Outcome.StateDiff. color adds
 // terminal colours to the diff body (never to the marker lines).
 func WithStateDiff(on, color bool) Option {
 	return func(c *config) { c.stateDiff, c.color = on, color }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/filecoin-project/go-state-types/proof"
 
+	"github.com/tvx-project/tvx/driver/legacy"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
@@ -77,9 +78,9 @@ func TestWindowPoStExit16VectorsHingeOnProofCheck(t *testing.T) {
 			}
 			t.Logf("-16-%d %s policy verifier: %s; log: %s", n, variant.ID, out.Reason, log.all())
 
-			rej := New(WithProofVerifier(func() syscalls.ProofVerifier {
+			rej := New(WithExecutor(legacy.New(legacy.WithProofVerifier(func() syscalls.ProofVerifier {
 				return rejectingPoSt{syscalls.NewDefaultVerifier()}
-			})).Run(context.Background(), v, variant)
+			})))).Run(context.Background(), v, variant)
 			if rej.Status != Pass {
 				t.Errorf("-16-%d %s with PoSt rejected: want pass, got %s: %s\n%s", n, variant.ID, rej.Status, rej.Reason, rej.Detail)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/filecoin-project/go-state-types/big"
 	"github.com/ipfs/go-cid"
 
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -24,46 +25,51 @@ import (
 // vector's, or zero when it gives none, as in the reference runner.
 func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 	v := r.vector
-	env, err := d.newExecEnv(r)
+	params, err := runParams(r)
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
 	if v.Pre.CircSupply == nil {
-		env.circ = big.Zero()
+		params.CircSupply = big.Zero()
 	}
 	base := abi.ChainEpoch(r.variant.Epoch)
-	tipsets, err := decodeTipsets(v, base)
+	tipsets, err := checkTipsets(v, base)
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
 
-	var mismatches []string
-	mismatchf := func(format string, args ...any) { mismatches = append(mismatches, fmt.Sprintf(format, args...)) }
+	var c checker
+	mismatchf := func(what, format string, args ...any) {
+		c.add(Mismatch{What: what, Text: fmt.Sprintf(format, args...)})
+	}
 	root, parent, next := v.Pre.StateTree.RootCID, base, 0
 	for i, ts := range tipsets {
-		ts.ParentState, ts.ParentEpoch = root, parent
-		baseFee := big.NewFromGo(&v.ApplyTipsets[i].BaseFee)
-		res, err := vm.ApplyTipset(ctx, r.blocks, ts, env.vmConfig(baseFee))
-		if err != nil {
-			return Outcome{Status: Fail, Reason: fmt.Sprintf("tipset %d (epoch %d): %v", i, ts.Epoch, err), AssumedProofs: env.assumedProofs()}
+		ts.Params, ts.ParentRoot, ts.ParentEpoch = params, root, parent
+		res, err := d.cfg.executor.ApplyTipset(ctx, ts)
+		if res != nil {
+			c.assumed += res.AssumedProofs
 		}
-		ev := tipsetEvent(r, i, ts, baseFee, res)
+		if err != nil {
+			return Outcome{Status: Fail, Reason: fmt.Sprintf("tipset %d (epoch %d): %v", i, ts.Epoch, err), AssumedProofs: c.assumed}
+		}
+		ev := tipsetEvent(r, i, ts, res)
 		if err := d.runCallbacks(ctx, ev); err != nil {
-			return Outcome{Status: Error, Reason: err.Error(), AssumedProofs: env.assumedProofs()}
+			return Outcome{Status: Error, Reason: err.Error(), AssumedProofs: c.assumed}
 		}
 
 		var badReceipt []int
 		for _, a := range res.Applied {
-			label := fmt.Sprintf("tipset %d receipt %d (%s)", i, next, describeApplied(a, ts.Blocks))
+			where := fmt.Sprintf("tipset %d receipt %d (%s)", i, next, describeApplied(a, ts.Blocks))
 			if next >= len(v.Post.Receipts) {
-				mismatchf("%s: the vector records only %d receipts", label, len(v.Post.Receipts))
+				c.add(Mismatch{Where: where, What: "receipts", Actual: fmt.Sprint(next + 1), Expected: fmt.Sprint(len(v.Post.Receipts)),
+					Text: fmt.Sprintf("%s: the vector records only %d receipts", where, len(v.Post.Receipts))})
 				next++
 				continue
 			}
-			for _, mm := range compareReceipt(v.Post.Receipts[next], a.Result) {
-				mismatchf("%s: %s", label, mm)
-				if a.Result.Error != "" {
-					mismatchf("%s: actor error: %s", label, a.Result.Error)
+			for _, mm := range c.receipt(where, v.Post.Receipts[next], a.Receipt, nil) {
+				c.add(mm)
+				if a.Error != "" {
+					c.add(Mismatch{Where: where, What: "actor error", Actual: a.Error, Text: fmt.Sprintf("%s: actor error: %s", where, a.Error)})
 				}
 				badReceipt = append(badReceipt, next)
 			}
@@ -75,24 +81,26 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 				if len(badReceipt) > 0 {
 					why = fmt.Sprintf("receipt %d differs", badReceipt[0])
 				}
-				mismatchf("tipset %d (epoch %d) receipts root: expected %s, got %s (%s)", i, ts.Epoch, want, res.ReceiptsRoot, why)
+				where := fmt.Sprintf("tipset %d (epoch %d)", i, ts.Epoch)
+				c.add(Mismatch{Where: where, What: "receipts root", Expected: want.String(), Actual: res.ReceiptsRoot.String(),
+					Text: fmt.Sprintf("%s receipts root: expected %s, got %s (%s)", where, want, res.ReceiptsRoot, why)})
 			}
 		}
-		root, parent = res.StateRoot, ts.Epoch
+		root, parent = res.PostRoot, ts.Epoch
 	}
 	if next < len(v.Post.Receipts) {
-		mismatchf("receipts: the vector records %d receipts, the tipsets produced %d", len(v.Post.Receipts), next)
+		mismatchf("receipts", "receipts: the vector records %d receipts, the tipsets produced %d", len(v.Post.Receipts), next)
 	}
 
-	return env.outcome(r, root, mismatches, "")
+	return c.outcome(r, root)
 }
 
-// decodeTipsets turns the vector's apply_tipsets into tipsets to execute
-// (parent state and epoch are filled in as the run goes). A message that
-// does not decode, or a tipset earlier than the one before it, makes the
-// vector malformed.
-func decodeTipsets(v *schema.Vector, base abi.ChainEpoch) ([]vm.Tipset, error) {
-	out := make([]vm.Tipset, 0, len(v.ApplyTipsets))
+// checkTipsets turns the vector's apply_tipsets into executor requests
+// (parameters, parent state and epoch are filled in as the run goes). A
+// message that does not decode, or a tipset earlier than the one before
+// it, makes the vector malformed.
+func checkTipsets(v *schema.Vector, base abi.ChainEpoch) ([]*executor.Tipset, error) {
+	out := make([]*executor.Tipset, 0, len(v.ApplyTipsets))
 	prev := base
 	for i, ts := range v.ApplyTipsets {
 		field := fmt.Sprintf("apply_tipsets[%d]", i)
@@ -104,43 +112,33 @@ func decodeTipsets(v *schema.Vector, base abi.ChainEpoch) ([]vm.Tipset, error) {
 			return nil, fmt.Errorf("%s: %s.basefee: negative", v.Path, field)
 		}
 		prev = epoch
-		blocks := make([]vm.TipsetBlock, 0, len(ts.Blocks))
+		blocks := make([]executor.Block, 0, len(ts.Blocks))
 		for j, b := range ts.Blocks {
-			blk := vm.TipsetBlock{Miner: b.MinerAddr, WinCount: b.WinCount}
+			msgs := make([][]byte, 0, len(b.Messages))
 			for k, raw := range b.Messages {
-				bm, err := vm.DecodeBlockMessage(raw)
-				if err != nil {
+				if _, err := vm.DecodeBlockMessage(raw); err != nil {
 					return nil, fmt.Errorf("%s: %s.blocks[%d].messages[%d]: %w", v.Path, field, j, k, err)
 				}
-				// Blocks keep bare (BLS) and signed (secp256k1) messages in
-				// two lists. A sender of neither kind cannot have signed its
-				// message at all; the reference runner files such a message
-				// in both lists, where it runs once, at its place among the
-				// BLS messages, so that is where it goes here.
-				if bm.Message.From.Protocol() == address.SECP256K1 {
-					blk.SecpMessages = append(blk.SecpMessages, bm)
-				} else {
-					blk.BLSMessages = append(blk.BLSMessages, bm)
-				}
+				msgs = append(msgs, raw)
 			}
-			blocks = append(blocks, blk)
+			blocks = append(blocks, executor.Block{Miner: b.MinerAddr, WinCount: b.WinCount, Messages: msgs})
 		}
-		out = append(out, vm.Tipset{Epoch: epoch, Blocks: blocks})
+		out = append(out, &executor.Tipset{Epoch: epoch, BaseFee: big.NewFromGo(&ts.BaseFee), Blocks: blocks})
 	}
 	return out, nil
 }
 
 // tipsetEvent describes an applied tipset for callbacks.
-func tipsetEvent(r *run, i int, ts vm.Tipset, baseFee abi.TokenAmount, res *vm.TipsetResult) *TipsetEvent {
+func tipsetEvent(r *run, i int, ts *executor.Tipset, res *executor.TipsetResult) *TipsetEvent {
 	ev := &TipsetEvent{
 		Vector:        r.vector,
 		Variant:       r.variant,
 		Index:         i,
 		Epoch:         ts.Epoch,
 		ParentEpoch:   ts.ParentEpoch,
-		BaseFee:       baseFee,
-		PreStateRoot:  ts.ParentState,
-		PostStateRoot: res.StateRoot,
+		BaseFee:       ts.BaseFee,
+		PreStateRoot:  ts.ParentRoot,
+		PostStateRoot: res.PostRoot,
 		ReceiptsRoot:  res.ReceiptsRoot,
 		MinerTips:     big.Zero(),
 		Penalties:     big.Zero(),
@@ -151,28 +149,28 @@ func tipsetEvent(r *run, i int, ts vm.Tipset, baseFee abi.TokenAmount, res *vm.T
 			Kind:       a.Kind,
 			Epoch:      a.Epoch,
 			Block:      a.Block,
-			MessageCID: a.Cid,
-			ExitCode:   a.Result.ExitCode,
-			Return:     append([]byte(nil), a.Result.Return...),
-			GasUsed:    a.Result.GasUsed,
+			MessageCID: a.MessageCID,
+			ExitCode:   a.ExitCode,
+			Return:     append([]byte(nil), a.Return...),
+			GasUsed:    a.GasUsed,
 		})
-		if a.Kind != vm.AppliedExplicit {
+		if a.Kind != executor.Explicit {
 			continue
 		}
 		ev.Messages++
-		ev.GasUsed += a.Result.GasUsed
-		ev.MinerTips = big.Add(ev.MinerTips, a.Result.Outputs.MinerTip)
-		ev.Penalties = big.Add(ev.Penalties, a.Result.Outputs.MinerPenalty)
+		ev.GasUsed += a.GasUsed
+		ev.MinerTips = big.Add(ev.MinerTips, a.MinerTip)
+		ev.Penalties = big.Add(ev.Penalties, a.MinerPenalty)
 	}
 	return ev
 }
 
 // describeApplied names an applied message for mismatch reports.
-func describeApplied(a vm.AppliedMessage, blocks []vm.TipsetBlock) string {
+func describeApplied(a executor.Applied, blocks []executor.Block) string {
 	switch a.Kind {
-	case vm.AppliedExplicit:
-		return fmt.Sprintf("message %s of block %d", shortCID(a.Cid), a.Block)
-	case vm.AppliedReward:
+	case executor.Explicit:
+		return fmt.Sprintf("message %s of block %d", shortCID(a.MessageCID), a.Block)
+	case executor.Reward:
 		if a.Block >= 0 && a.Block < len(blocks) {
 			return fmt.Sprintf("reward for block %d, miner %s", a.Block, mainnetSpelling(blocks[a.Block].Miner))
 		}

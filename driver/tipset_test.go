@@ -14,9 +14,9 @@ import (
 	"github.com/filecoin-project/go-state-types/abi"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
-	"github.com/tvx-project/tvx/vm"
 )
 
 // tipsetVectors loads every tipset-class vector of the shared corpus, sorted
@@ -172,7 +172,7 @@ func TestTipsetNullRounds(t *testing.T) {
 	}
 	var nullCrons []abi.ChainEpoch
 	for _, r := range first.Receipts {
-		if r.Kind == vm.AppliedCron && r.Epoch != first.Epoch {
+		if r.Kind == executor.Cron && r.Epoch != first.Epoch {
 			nullCrons = append(nullCrons, r.Epoch)
 		}
 	}

@@ -6,8 +6,11 @@ import (
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
 
 	"github.com/tvx-project/tvx/corpus"
+	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/legacy"
 	"github.com/tvx-project/tvx/driver/trace"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
@@ -40,31 +43,33 @@ func TestGasTracesMatchRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: nopLogger{}}
-		env, err := New().newExecEnv(r)
+		params, err := runParams(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		traces := env.expectedTraces(r)
+		traces := expectedTraces(r)
+		baseFee := vm.DefaultBaseFee
+		if v.Pre.BaseFee != nil {
+			baseFee = big.NewFromGo(v.Pre.BaseFee)
+		}
 		root := v.Pre.StateTree.RootCID
 		for i, am := range v.ApplyMessages {
-			msg, err := vm.DecodeMessage(am.Bytes)
-			if err != nil {
-				t.Fatal(err)
-			}
 			epoch := abi.ChainEpoch(variant.Epoch)
 			if am.EpochOffset != nil {
 				epoch += abi.ChainEpoch(*am.EpochOffset)
 			}
-			res, post, err := env.apply(ctx, r, root, epoch, msg)
+			res, err := legacy.New().ApplyMessage(ctx, &executor.Message{
+				Params: params, Root: root, Epoch: epoch, BaseFee: baseFee, Bytes: am.Bytes, TraceGas: true,
+			})
 			if err != nil {
 				break
 			}
-			root = post
+			root = res.PostRoot
 			if i >= len(traces) || res.GasUsed != v.Post.Receipts[i].GasUsed {
 				continue
 			}
 			want := trace.Billable(trace.Flatten(traces[i]))
-			got := trace.Billable(trace.Flatten(resultTrace(res)))
+			got := trace.Billable(trace.Flatten(res.Trace))
 			compared++
 			if _, msg, d := trace.FirstDivergence(want, got); d {
 				diverged++

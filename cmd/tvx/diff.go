@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ipfs/go-cid"
 	carbs "github.com/ipld/go-car/v2/blockstore"
@@ -123,8 +122,8 @@ func runDiff(c *cli.Context) error {
 		switch {
 		case o.Status == driver.Error:
 			return &exitError{code: exitFailed, err: fmt.Errorf("%s", o.Reason)}
-		case strings.Contains(o.Detail, "-----BEGIN STATEDIFF-----"):
-			fmt.Fprint(c.App.Writer, o.Detail[strings.Index(o.Detail, "-----BEGIN STATEDIFF-----"):])
+		case o.StateDiff != "":
+			fmt.Fprint(c.App.Writer, o.StateDiff)
 		default:
 			fmt.Fprintf(c.App.Writer, "%s %s: the post-state root tvx computes is the expected one: no state differences\n", path, variant.ID)
 		}
