@@ -27,16 +27,13 @@ type blockWalkSource struct {
 	noSupply string
 }
 
-// newBlockWalkSource configures the shared part: the mainnet schedule and
-// beacon rounds unless overridden, and a walker reading blocks through bs
+// newBlockWalkSource configures the shared part: the mainnet schedule
+// unless overridden, beacon rounds from the chain unless overridden, and a walker reading blocks through bs
 // (the embedding source, whose Get checks blocks against their CIDs).
 func newBlockWalkSource(bs blockGetter, head func(context.Context) (*TipSet, error), opts []Option, noSupply string) blockWalkSource {
 	cfg := newConfig(opts)
 	if cfg.netVersion == nil {
 		cfg.netVersion = MainnetNetworkVersion
-	}
-	if cfg.beaconRound == nil {
-		cfg.beaconRound = MainnetBeaconRound
 	}
 	return blockWalkSource{cfg: cfg, walk: newWalker(bs, cfg.netVersion, head), noSupply: noSupply}
 }
@@ -152,7 +149,7 @@ func (s *blockWalkSource) ChainRandomness(ctx context.Context, key TipSetKey, ds
 
 // BeaconRandomness implements Source from the chain's beacon entries; from
 // network version 14 it needs the epoch's drand round (WithBeaconRound,
-// default mainnet's).
+// default: read off the chain's beacon entries).
 func (s *blockWalkSource) BeaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
 	return s.walk.beaconRandomness(ctx, key, dst, epoch, entropy, s.cfg.beaconRound)
 }

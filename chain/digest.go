@@ -24,8 +24,8 @@ const (
 // (beacon), found by the same lookback rules as ChainRandomness and
 // BeaconRandomness. It needs only block headers, so it works over any
 // Source; round maps an epoch to its drand round from network version 14
-// (nil: a CARSource's or BlockSource's configured map, else
-// MainnetBeaconRound).
+// (nil: a CARSource's or BlockSource's configured map, else the round the
+// chain's own beacon entries give the epoch).
 //
 // Vectors record randomness in this digest form. A caller that also has
 // the source's own draw should check that DrawRandomness reproduces it
@@ -41,7 +41,6 @@ func RandomnessDigest(ctx context.Context, src Source, key TipSetKey, kind strin
 		return zero, fmt.Errorf("%s randomness digest at %d: %w", kind, epoch, err)
 	}
 	if round == nil {
-		round = MainnetBeaconRound
 		if s, ok := src.(interface {
 			beaconRounds() func(abi.ChainEpoch) uint64
 		}); ok {
@@ -72,7 +71,16 @@ func (w *walker) randomnessBase(ctx context.Context, key TipSetKey, kind string,
 		return t.VRFProof, nil
 	case RandomnessBeacon:
 		if nv >= beaconRoundFrom && epoch >= 0 {
-			e, err := w.beaconEntryOfRound(ctx, key, epoch, round(epoch))
+			var r uint64
+			if round != nil {
+				r = round(epoch)
+			} else {
+				var err error
+				if r, err = w.beaconRoundOf(ctx, key, epoch); err != nil {
+					return nil, err
+				}
+			}
+			e, err := w.beaconEntryOfRound(ctx, key, epoch, r)
 			if err != nil {
 				return nil, err
 			}

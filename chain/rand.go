@@ -44,8 +44,11 @@ func MainnetBeaconRound(e abi.ChainEpoch) uint64 {
 	return (latest - drandMainnetGenesis) / drandMainnetInterval
 }
 
-// WithBeaconRound sets the epoch-to-drand-round map a CAR source uses for
-// beacon randomness from network version 14 (default MainnetBeaconRound).
+// WithBeaconRound sets the epoch-to-drand-round map a source uses for
+// beacon randomness from network version 14. Without it the round is read
+// off the chain itself (see Source.BeaconRandomness), which is right for
+// every network whatever its timing; the option is for chains whose
+// headers do not carry the entries, such as fixtures.
 func WithBeaconRound(round func(abi.ChainEpoch) uint64) Option {
 	return func(c *config) { c.beaconRound = round }
 }
@@ -99,23 +102,47 @@ func (w *walker) chainRandomness(ctx context.Context, key TipSetKey, dst crypto.
 }
 
 func (w *walker) beaconRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, round func(abi.ChainEpoch) uint64) ([]byte, error) {
-	nv := w.netVersion(epoch)
-	if nv >= beaconRoundFrom && epoch >= 0 {
-		e, err := w.beaconEntryOfRound(ctx, key, epoch, round(epoch))
-		if err != nil {
-			return nil, fmt.Errorf("beacon randomness: %w", err)
-		}
-		return DrawRandomness(e.Data, dst, epoch, entropy), nil
-	}
-	ts, err := w.randTipSet(ctx, key, epoch, nv < forwardBeaconFrom)
+	base, err := w.randomnessBase(ctx, key, RandomnessBeacon, epoch, w.netVersion(epoch), round)
 	if err != nil {
 		return nil, fmt.Errorf("beacon randomness: %w", err)
 	}
-	e, err := w.latestBeaconEntry(ctx, ts)
+	return DrawRandomness(base, dst, epoch, entropy), nil
+}
+
+// beaconRoundOf is the drand round whose entry randomness at epoch uses
+// from network version 14, as the chain records it: a block carries the
+// entries from its parent's last round up to its own epoch's round, so at
+// an epoch with a tipset the round is the latest entry at or below it. At
+// a null round it lies between the rounds of the tipsets on either side,
+// which advance by a fixed number of rounds per epoch (block time over
+// drand period: one on mainnet and calibnet, one on a mock-beacon devnet);
+// the rate is read off those two tipsets and must divide evenly.
+func (w *walker) beaconRoundOf(ctx context.Context, key TipSetKey, epoch abi.ChainEpoch) (uint64, error) {
+	ts, err := w.randTipSet(ctx, key, epoch, false)
 	if err != nil {
-		return nil, fmt.Errorf("beacon randomness: %w", err)
+		return 0, err
 	}
-	return DrawRandomness(e.Data, dst, epoch, entropy), nil
+	above, err := w.latestBeaconEntry(ctx, ts)
+	if err != nil {
+		return 0, fmt.Errorf("drand round of epoch %d: %w", epoch, err)
+	}
+	if ts.Height() <= epoch {
+		return above.Round, nil
+	}
+	parent, err := w.tipSet(ctx, ts.Parents())
+	if err != nil {
+		return 0, fmt.Errorf("drand round of null round %d: %w", epoch, err)
+	}
+	below, err := w.latestBeaconEntry(ctx, parent)
+	if err != nil {
+		return 0, fmt.Errorf("drand round of null round %d: %w", epoch, err)
+	}
+	span := uint64(ts.Height() - parent.Height())
+	if parent.Height() == 0 || above.Round < below.Round || (above.Round-below.Round)%span != 0 {
+		return 0, fmt.Errorf("drand round of null round %d: rounds %d at %d and %d at %d do not advance evenly; give the beacon schedule explicitly",
+			epoch, below.Round, parent.Height(), above.Round, ts.Height())
+	}
+	return below.Round + uint64(epoch-parent.Height())*((above.Round-below.Round)/span), nil
 }
 
 // latestBeaconEntry is the last entry of the first block that carries any,

@@ -9,9 +9,11 @@ import (
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
+	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/chain/chaintest"
 	"github.com/tvx-project/tvx/vm"
 )
 
@@ -120,6 +122,66 @@ func TestClientRandomnessEqualsCAR(t *testing.T) {
 				if (aerr == nil) != (berr == nil) || !bytes.Equal(a, b) {
 					t.Errorf("nv%d beacon randomness at %d on %s: CAR %x (%v), client %x (%v)", nv, e, key, a, aerr, b, berr)
 				}
+			}
+		}
+	}
+}
+
+// From network version 14 the drand round of an epoch comes from the chain's
+// own beacon entries, not from mainnet's timing: on a devnet whose mock
+// beacon gives epoch e round e, a node's digest, the CAR's draw and the
+// node's draw all use that round, null rounds included.
+func TestBeaconRoundFromChain(t *testing.T) {
+	ctx := context.Background()
+	b := chaintest.NewBuilder()
+	root, err := ipldcbor.NewCborStore(b.Blocks).Put(ctx, []uint64{0}) // no state is read
+	if err != nil {
+		t.Fatal(err)
+	}
+	miner := mustAddr(t, "f01000")
+	entry := func(r uint64) chain.BeaconEntry {
+		return chain.BeaconEntry{Round: r, Data: []byte{'r', byte(r)}}
+	}
+	ts, err := b.Tipset(nil, chaintest.TipsetSpec{Height: 0, ParentState: root,
+		Blocks: []chaintest.BlockSpec{{Miner: miner, Ticket: []byte("t0"), BeaconEntries: []chain.BeaconEntry{entry(0)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Height 2 is a null round: height 3 carries its entry and its own.
+	for _, spec := range []struct {
+		h       abi.ChainEpoch
+		entries []chain.BeaconEntry
+	}{
+		{1, []chain.BeaconEntry{entry(1)}},
+		{3, []chain.BeaconEntry{entry(2), entry(3)}},
+		{4, []chain.BeaconEntry{entry(4)}},
+		{5, nil}, // the beacon had nothing new: round 4 still
+	} {
+		if ts, err = b.Tipset(ts, chaintest.TipsetSpec{Height: spec.h, ParentState: root,
+			Blocks: []chaintest.BlockSpec{{Miner: miner, Ticket: []byte{'t', byte(spec.h)}, BeaconEntries: spec.entries}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := b.WriteCARv2(&buf, ts); err != nil {
+		t.Fatal(err)
+	}
+	car, err := chain.NewCARSource(bytes.NewReader(buf.Bytes()), chain.WithNetworkVersion(network.Version14))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := dial(t, serve(t, car, "").APIInfo(), chain.WithNetworkVersion(network.Version14))
+	const dst = crypto.DomainSeparationTag_SealRandomness
+	for e, round := range map[abi.ChainEpoch]uint64{1: 1, 2: 2, 3: 3, 4: 4, 5: 4} {
+		want := expectedDraw(entry(round).Data, dst, e, []byte("x"))
+		got, err := car.BeaconRandomness(ctx, ts.Key(), dst, e, []byte("x"))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("epoch %d: CAR draw %x (%v), want round %d's", e, got, err, round)
+		}
+		for name, src := range map[string]chain.Source{"CAR": car, "node": client} {
+			d, err := chain.RandomnessDigest(ctx, src, ts.Key(), chain.RandomnessBeacon, e, nil)
+			if err != nil || !chain.VerifyDigest(d, dst, e, []byte("x"), want) {
+				t.Errorf("epoch %d: %s digest %x (%v), want round %d's", e, name, d, err, round)
 			}
 		}
 	}

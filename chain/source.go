@@ -137,7 +137,7 @@ type config struct {
 	log         Logger
 	netVersion  func(abi.ChainEpoch) network.Version // nil: the source's own answer
 	circSupply  *abi.TokenAmount                     // nil: the source's own answer
-	beaconRound func(abi.ChainEpoch) uint64          // nil: MainnetBeaconRound
+	beaconRound func(abi.ChainEpoch) uint64          // nil: read off the chain
 }
 
 func newConfig(opts []Option) config {
