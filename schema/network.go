@@ -15,7 +15,7 @@ type Protocol struct {
 	ActorsVersion  int
 }
 
-// protocols is the mainnet upgrade schedule of the pre-FVM network, in
+// protocols is the mainnet upgrade schedule of the network, in
 // activation order. It is the single table from which every codename,
 // network-version and actors-version lookup in tvx is answered.
 var protocols = [...]Protocol{
@@ -37,10 +37,15 @@ var protocols = [...]Protocol{
 	{"hyperdrive", 13, 892800, 5},
 	{"chocolate", 14, 1231620, 6},
 	{"ohsnap", 15, 1594680, 7},
+	// From skyr on the network runs the FVM; the actors version is the
+	// builtin-actors bundle's (package fvm/bundle).
+	{"skyr", 16, 1960320, 8},
+	{"shark", 17, 2383680, 9},
+	{"hygge", 18, 2683348, 10},
 }
 
 // MaxNetworkVersion is the newest network version tvx implements.
-const MaxNetworkVersion = 15
+const MaxNetworkVersion = 18
 
 // Protocols returns the upgrade schedule in activation order.
 func Protocols() []Protocol {

@@ -172,7 +172,7 @@ func TestProtocolTable(t *testing.T) {
 		epoch int64
 		name  string
 		nv    uint
-	}{{0, "genesis", 0}, {41280, "genesis", 0}, {41281, "breeze", 1}, {138720, "refuel", 3}, {138721, "actorsv2", 4}, {148889, "liftoff", 5}, {265201, "calico", 7}, {2000000, "ohsnap", 15}} {
+	}{{0, "genesis", 0}, {41280, "genesis", 0}, {41281, "breeze", 1}, {138720, "refuel", 3}, {138721, "actorsv2", 4}, {148889, "liftoff", 5}, {265201, "calico", 7}, {1960320, "ohsnap", 15}, {2000000, "skyr", 16}, {2383681, "shark", 17}, {2683349, "hygge", 18}} {
 		p := ProtocolAtEpoch(c.epoch)
 		if p.Codename != c.name || p.NetworkVersion != c.nv {
 			t.Errorf("epoch %d: got %+v, want %s nv%d", c.epoch, p, c.name, c.nv)
@@ -184,8 +184,8 @@ func TestProtocolTable(t *testing.T) {
 			t.Errorf("codename %s does not round trip", p.Codename)
 		}
 	}
-	if _, err := ActorsVersion(16); err == nil {
-		t.Error("nv16 must be unknown")
+	if _, err := ActorsVersion(MaxNetworkVersion + 1); err == nil {
+		t.Errorf("nv%d must be unknown", MaxNetworkVersion+1)
 	}
 }
 

@@ -45,3 +45,15 @@ func Sample(tb testing.TB) string {
 	tb.Helper()
 	return filepath.Join(RepoRoot(tb), "corpus", "public")
 }
+
+// FVMSet returns the FVM-era extraction set name (nv17-shark, nv18-hygge)
+// under ../shared/test-vectors/fvm-test-vectors, or skips the test when it
+// is absent.
+func FVMSet(tb testing.TB, name string) string {
+	tb.Helper()
+	dir := filepath.Join(RepoRoot(tb), "..", "shared", "test-vectors", "fvm-test-vectors", name)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		tb.Skipf("FVM vectors not found at %s", dir)
+	}
+	return dir
+}

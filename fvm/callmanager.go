@@ -1,0 +1,228 @@
+package fvm
+
+import (
+	"context"
+	"io"
+
+	"github.com/filecoin-project/go-address"
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
+
+	"github.com/tvx-project/tvx/fvm/gas"
+	"github.com/tvx-project/tvx/fvm/state"
+	"github.com/tvx-project/tvx/internal/cborseq"
+	"github.com/tvx-project/tvx/vm"
+	vmgas "github.com/tvx-project/tvx/vm/gas"
+)
+
+// methodSend and methodConstructor are the method numbers the call manager
+// treats specially.
+const (
+	methodSend        = 0
+	methodConstructor = 1
+)
+
+// callManager runs one message's send stack: it owns the gas tracker, the
+// call depth, the count of actors created (for deterministic new addresses)
+// and the frames recorded for the gas trace.
+type callManager struct {
+	ctx     context.Context
+	m       *Machine
+	gas     *gas.Tracker
+	origin  uint64
+	nonce   uint64
+	depth   int
+	created uint64
+	// frames[i] is the parent of call frame i (-1 for the top frame).
+	frames []int
+	// invocations counts actor code invocations (not plain transfers).
+	invocations uint64
+}
+
+func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uint64) *callManager {
+	return &callManager{ctx: ctx, m: m, gas: gas.NewTracker(msg.GasLimit, m.cfg.TraceGas), origin: origin, nonce: msg.Nonce, frames: []int{-1}}
+}
+
+// transaction runs f in a state-tree transaction that is reverted when f
+// fails.
+func (cm *callManager) transaction(f func() ([]byte, error)) ([]byte, error) {
+	cm.m.tree.Begin()
+	ret, err := f()
+	if endErr := cm.m.tree.End(err != nil); endErr != nil {
+		return nil, &fatalError{err: endErr}
+	}
+	return ret, err
+}
+
+// send resolves to (creating an account actor for an unknown BLS or
+// secp256k1 address), transfers value and invokes method. It returns the
+// invocation's return bytes; a failed invocation is an *actorAbort, a
+// failed send a *syscallError, and out of gas gas.ErrOutOfGas.
+func (cm *callManager) send(from uint64, to address.Address, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
+	if cm.depth > maxCallDepth {
+		return nil, sysErr(ErrLimitExceeded, "message execution exceeds call depth")
+	}
+	cm.depth++
+	defer func() { cm.depth-- }()
+
+	id, ok, err := cm.m.tree.LookupID(to)
+	if err != nil {
+		return nil, &fatalError{err: err}
+	}
+	if !ok {
+		switch to.Protocol() {
+		case address.BLS, address.SECP256K1:
+			if id, err = cm.createAccount(to); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, sysErr(ErrNotFound, "actor does not exist: %s", to)
+		}
+	}
+	return cm.sendResolved(from, id, method, params, value)
+}
+
+// createAccount creates the account actor of a BLS or secp256k1 address
+// and runs its constructor.
+func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
+	if err := cm.gas.Charge(cm.m.prices.OnCreateActor()); err != nil {
+		return 0, err
+	}
+	if isBLSZero(addr) {
+		return 0, sysErr(ErrIllegalArgument, "cannot create the bls zero address actor")
+	}
+	acct, ok := cm.m.bundle.ByName("account")
+	if !ok {
+		return 0, fatalf("bundle has no account actor")
+	}
+	id, err := cm.m.tree.RegisterNewAddress(addr)
+	if err != nil {
+		return 0, &fatalError{err: err}
+	}
+	cm.m.tree.SetActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()})
+	params, err := cborseq.Encode(addrBytes(addr))
+	if err != nil {
+		return 0, &fatalError{err: err}
+	}
+	if _, err := cm.sendResolved(systemActorID, id, methodConstructor, params, big.Zero()); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// sendResolved charges the invocation, transfers value and runs the
+// receiver's code (unless the method is a plain send).
+func (cm *callManager) sendResolved(from, to uint64, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
+	act, ok, err := cm.m.tree.GetActor(to)
+	if err != nil {
+		return nil, &fatalError{err: err}
+	}
+	if !ok {
+		return nil, sysErr(ErrNotFound, "actor does not exist: %d", to)
+	}
+	if err := cm.gas.Charge(cm.m.prices.OnMethodInvocation(!value.IsZero(), method)); err != nil {
+		return nil, err
+	}
+	if !value.IsZero() {
+		if err := cm.transfer(from, to, value); err != nil {
+			return nil, err
+		}
+	}
+	if method == methodSend {
+		return nil, nil
+	}
+	return cm.invoke(from, to, act, method, params, value)
+}
+
+// transfer moves value between two actors.
+func (cm *callManager) transfer(from, to uint64, value abi.TokenAmount) error {
+	if value.Sign() < 0 {
+		return sysErr(ErrIllegalArgument, "attempted to transfer negative value %s", value)
+	}
+	src, ok, err := cm.m.tree.GetActor(from)
+	if err != nil {
+		return &fatalError{err: err}
+	}
+	if !ok {
+		return sysErr(ErrInsufficientFunds, "cannot transfer from non-existent sender %d", from)
+	}
+	if src.Balance.LessThan(value) {
+		return sysErr(ErrInsufficientFunds, "sender %d does not have funds to transfer (balance %s, transfer %s)", from, src.Balance, value)
+	}
+	if from == to {
+		return nil
+	}
+	dst, ok, err := cm.m.tree.GetActor(to)
+	if err != nil {
+		return &fatalError{err: err}
+	}
+	if !ok {
+		return sysErr(ErrNotFound, "cannot transfer to non-existent receiver %d", to)
+	}
+	src.Balance = big.Sub(src.Balance, value)
+	dst.Balance = big.Add(dst.Balance, value)
+	cm.m.tree.SetActor(from, src)
+	cm.m.tree.SetActor(to, dst)
+	return nil
+}
+
+// invoke runs the receiver's Wasm code with a fresh kernel in a new call
+// frame.
+func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
+	if cm.m.cfg.Engine == nil {
+		return nil, fatalf("invoke actor %d method %d: no Wasm engine configured", to, method)
+	}
+	wasm, ok := cm.m.bundle.Module(act.Code)
+	if !ok {
+		return nil, fatalf("actor %d: code %s is not in bundle v%d", to, act.Code, cm.m.bundle.ActorsVersion)
+	}
+	cm.invocations++
+	parent := cm.gas.Frame
+	cm.frames = append(cm.frames, parent)
+	cm.gas.Frame = len(cm.frames) - 1
+	defer func() { cm.gas.Frame = parent }()
+
+	k := newKernel(cm, from, to, act.Code, method, value)
+	return k.run(wasm, params)
+}
+
+// traceResult converts the recorded charges to the legacy VM's trace form
+// (whole gas, rounded down per part) for the driver's reports.
+func (cm *callManager) traceResult() ([]vm.TracedCharge, []int) {
+	tr := cm.gas.Trace()
+	if len(tr) == 0 {
+		return nil, cm.frames
+	}
+	out := make([]vm.TracedCharge, len(tr))
+	for i, c := range tr {
+		out[i] = vm.TracedCharge{Charge: vmgas.Charge{Name: c.Name, Compute: c.Compute / gas.Milli, Storage: c.Other / gas.Milli}, Frame: c.Frame}
+	}
+	return out, cm.frames
+}
+
+// isBLSZero reports whether addr is the BLS address of the all-zero key
+// (the point at infinity), which may never hold an actor.
+func isBLSZero(addr address.Address) bool {
+	if addr.Protocol() != address.BLS {
+		return false
+	}
+	p := addr.Payload()
+	if len(p) != 48 || p[0] != 0xc0 {
+		return false
+	}
+	for _, b := range p[1:] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// addrBytes CBOR-encodes an address as a byte string.
+type addrBytes address.Address
+
+func (a addrBytes) MarshalCBOR(w io.Writer) error {
+	cw := cborseq.NewWriter(w)
+	cw.Bytes(address.Address(a).Bytes())
+	return cw.Err()
+}
