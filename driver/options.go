@@ -3,6 +3,7 @@ package driver
 import (
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/fvmexec"
 	"github.com/tvx-project/tvx/driver/legacy"
 )
 
@@ -33,7 +34,7 @@ type config struct {
 }
 
 func defaults() config {
-	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: legacy.New()}
+	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: fvmexec.Split{Legacy: legacy.New(), FVM: fvmexec.New()}}
 }
 
 // WithLogger sends the driver's diagnostics to l.
@@ -61,8 +62,8 @@ func WithIncludeIncorrect(on bool) Option {
 	return func(c *config) { c.includeIncorrect = on }
 }
 
-// WithExecutor makes the driver run vectors on e instead of tvx's own VM
-// (legacy.New()).
+// WithExecutor makes the driver run vectors on e instead of tvx's own VMs
+// (legacy.New() before network version 16, fvmexec.New() from it).
 func WithExecutor(e executor.Executor) Option {
 	return func(c *config) {
 		if e != nil {

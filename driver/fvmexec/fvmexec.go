@@ -1,0 +1,178 @@
+// Package fvmexec puts tvx's FVM (package fvm) behind the driver's
+// executor.Executor interface for network versions 16 and later: it turns
+// requests into machine configurations and results into receipts and gas
+// traces, and is the only place that does.
+package fvmexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
+
+	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/trace"
+	"github.com/tvx-project/tvx/fvm"
+	"github.com/tvx-project/tvx/fvm/bundle"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm"
+	"github.com/tvx-project/tvx/vm/syscalls"
+)
+
+// Executor runs messages on the FVM. It is safe for concurrent use: the
+// bundle set is shared, everything else is per call.
+type Executor struct {
+	bundles     *bundle.Set
+	engine      fvm.Engine
+	newVerifier func() syscalls.ProofVerifier
+}
+
+// Option configures an Executor.
+type Option func(*Executor)
+
+// WithEngine sets the Wasm engine actor code runs on. Without one, only
+// messages that run no actor code (plain transfers, messages rejected
+// before execution) can be applied.
+func WithEngine(e fvm.Engine) Option { return func(x *Executor) { x.engine = e } }
+
+// WithProofVerifier makes every call verify proofs with a verifier from
+// newVerifier (called once per call) instead of the default policy one.
+func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
+	return func(x *Executor) { x.newVerifier = newVerifier }
+}
+
+// New returns an Executor configured by opts.
+func New(opts ...Option) *Executor {
+	x := &Executor{bundles: bundle.NewSet()}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
+}
+
+var _ executor.Executor = (*Executor)(nil)
+
+// ApplyMessage implements executor.Executor.
+func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*executor.MessageResult, error) {
+	msg, err := vm.DecodeMessage(req.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	av, err := schema.ActorsVersion(uint(req.NetworkVersion))
+	if err != nil {
+		return nil, err
+	}
+	var verifier syscalls.ProofVerifier
+	if x.newVerifier != nil {
+		verifier = x.newVerifier()
+	}
+	if verifier == nil {
+		verifier = syscalls.NewDefaultVerifier()
+	}
+	cfg := fvm.Config{
+		NetworkVersion: uint(req.NetworkVersion),
+		ActorsVersion:  av,
+		Epoch:          req.Epoch,
+		BaseFee:        req.BaseFee,
+		CircSupply:     req.CircSupply,
+		Verifier:       verifier,
+		Bundles:        x.bundles,
+		Engine:         x.engine,
+		TraceGas:       req.TraceGas,
+	}
+	if req.Rand != nil {
+		cfg.Rand = req.Rand
+	}
+	if req.Logger != nil {
+		cfg.Logger = req.Logger
+	}
+	partial := func() *executor.MessageResult {
+		return &executor.MessageResult{AssumedProofs: assumedProofs(verifier)}
+	}
+	m, err := fvm.New(ctx, req.Store, req.Root, cfg)
+	if err != nil {
+		return partial(), fmt.Errorf("start FVM: %w", err)
+	}
+	n, err := msg.ChainLength()
+	if err != nil {
+		return partial(), fmt.Errorf("encode message: %w", err)
+	}
+	res, err := m.ApplyMessage(ctx, msg, n)
+	if err != nil {
+		if errors.Is(err, vm.ErrFatal) {
+			return partial(), fmt.Errorf("FVM failure: %w", err)
+		}
+		return partial(), fmt.Errorf("message not applicable: %w", err)
+	}
+	post, err := m.Flush(ctx)
+	if err != nil {
+		return partial(), fmt.Errorf("flush state: %w", err)
+	}
+	out := &executor.MessageResult{
+		Receipt:       executor.Receipt{ExitCode: res.ExitCode, Return: res.Return, GasUsed: res.GasUsed},
+		PostRoot:      post,
+		Error:         res.Error,
+		MinerTip:      orZero(res.Outputs.MinerTip),
+		MinerPenalty:  orZero(res.Outputs.MinerPenalty),
+		AssumedProofs: assumedProofs(verifier),
+	}
+	if req.TraceGas {
+		out.Trace = frameTrace(res)
+	}
+	return out, nil
+}
+
+// ApplyTipset implements executor.Executor; tipset execution (rewards and
+// cron on the FVM) is not implemented yet.
+func (x *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*executor.TipsetResult, error) {
+	return nil, fmt.Errorf("network version %d: tipset execution on the FVM is not implemented", req.NetworkVersion)
+}
+
+func assumedProofs(v syscalls.ProofVerifier) int {
+	if c, ok := v.(interface{ AssumedValid() int64 }); ok {
+		return int(c.AssumedValid())
+	}
+	return 0
+}
+
+func orZero(a abi.TokenAmount) abi.TokenAmount {
+	if a.Int == nil {
+		return big.Zero()
+	}
+	return a
+}
+
+// frameTrace groups a result's charges by call frame into the shape of a
+// Lotus execution trace.
+func frameTrace(res *vm.ApplyResult) *trace.ExecutionTrace {
+	if len(res.FrameParents) == 0 {
+		return &trace.ExecutionTrace{}
+	}
+	nodes := make([]trace.ExecutionTrace, len(res.FrameParents))
+	for _, c := range res.GasTrace {
+		if c.Frame < 0 || c.Frame >= len(nodes) {
+			continue
+		}
+		nodes[c.Frame].GasCharges = append(nodes[c.Frame].GasCharges, trace.GasCharge{
+			Name: c.Name, TotalGas: c.Total(), ComputeGas: c.Compute, StorageGas: c.Storage,
+		})
+	}
+	children := make([][]int, len(nodes))
+	for f, p := range res.FrameParents {
+		if p >= 0 && p < len(nodes) {
+			children[p] = append(children[p], f)
+		}
+	}
+	var build func(f int) trace.ExecutionTrace
+	build = func(f int) trace.ExecutionTrace {
+		n := nodes[f]
+		for _, c := range children[f] {
+			n.Subcalls = append(n.Subcalls, build(c))
+		}
+		return n
+	}
+	top := build(0)
+	return &top
+}
