@@ -1,60 +1,80 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
+	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/internal/atomicfile"
+	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
 
-var writeExpected = flag.String("write-expected", "", "write the failures of this run, in expected-failures format, to this file")
-
-const expectedFile = "expected-failures.txt"
+var (
+	writeExpected = flag.String("write-expected", "", "write every variant of this run that does not pass, as an expected-failures list (listed reasons kept), to this file")
+	strictFlag    = flag.Bool("strict", false, "count listed failures as failures")
+	shardFlag     = flag.String("shard", "", "run only shard K/N of the vector variants (TVX_SHARD sets it too)")
+	allowEmpty    = flag.Bool("allow-empty", false, "accept a run in which nothing ran")
+)
 
 // corpusRoots returns the corpora to run: TVX_CORPUS, or the repository's
-// own corpus plus the shared public corpus when it is present.
+// own corpus plus the shared public corpus. Without the shared corpus the
+// harness falls back to the bundled sample, except where a corpus is
+// required (testcorpus.Required): there its absence fails the harness.
 func corpusRoots(t *testing.T) []string {
 	if env := os.Getenv("TVX_CORPUS"); env != "" {
 		return filepath.SplitList(env)
 	}
 	roots := []string{filepath.Join("..", "corpus")}
-	shared := filepath.Join("..", "..", "shared", "test-vectors", "corpus")
+	shared := testcorpus.SharedPath(t)
 	if st, err := os.Stat(shared); err == nil && st.IsDir() {
 		roots = append(roots, shared)
+	} else if testcorpus.Required() {
+		t.Fatalf("shared corpus %s not found, and CI or TVX_REQUIRE_CORPUS=1 requires it (set TVX_CORPUS to run another corpus)", shared)
 	} else {
-		t.Logf("shared corpus %s not found; running the bundled sample only", shared)
+		fmt.Printf("conformance: shared corpus %s not found; running the bundled sample only\n", shared)
 	}
 	return roots
 }
 
-type tally struct {
-	mu                                      sync.Mutex
-	passed, failed, skipped, expectedFailed int
-	assumedRuns, assumedProofs              int
-	failures                                []string
+// logMu serialises the driver's diagnostics: the runner's workers log
+// concurrently, and testing.T's Logf may not be called after its test ends.
+type harnessLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (tl *tally) add(f func(*tally)) {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	f(tl)
+func (l *harnessLog) Logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(&l.buf, format+"\n", args...)
 }
 
 func TestConformance(t *testing.T) {
-	expected, err := ReadExpected(expectedFile)
+	expected, err := ReadExpected(ExpectedFile)
 	if err != nil {
-		t.Fatalf("read expected failures: %v", err)
+		t.Fatal(err)
 	}
-	var opts []driver.Option
+	shardSpec := *shardFlag
+	if shardSpec == "" {
+		shardSpec = os.Getenv("TVX_SHARD")
+	}
+	var shard Shard
+	if shardSpec != "" {
+		if shard, err = ParseShard(shardSpec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := &harnessLog{}
+	opts := []driver.Option{driver.WithLogger(log), driver.WithStateDiff(true, false)}
 	if dir := os.Getenv("TVX_STORE"); dir != "" {
 		st, err := corpus.OpenStore(context.Background(), dir, corpus.StoreOptions{Logger: t})
 		if err != nil {
@@ -63,97 +83,93 @@ func TestConformance(t *testing.T) {
 		defer st.Close()
 		opts = append(opts, driver.WithSource(st))
 	}
-	var tl tally
-	t.Run("corpus", func(t *testing.T) {
-		for _, root := range corpusRoots(t) {
-			files, err := schema.Walk(root)
-			if err != nil {
-				t.Fatalf("corpus %s: %v", root, err)
-			}
-			if len(files) == 0 {
-				t.Fatalf("corpus %s: no vectors", root)
-			}
-			for _, file := range files {
-				rel, err := filepath.Rel(root, file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rel = filepath.ToSlash(rel)
-				t.Run(rel, func(t *testing.T) {
-					t.Parallel()
-					runFile(t, file, rel, expected, &tl, opts)
-				})
-			}
+	var inputs []Input
+	for _, root := range corpusRoots(t) {
+		files, err := schema.Walk(root)
+		if err != nil {
+			t.Fatalf("corpus %s: %v", root, err)
 		}
+		if len(files) == 0 {
+			t.Fatalf("corpus %s: no vectors", root)
+		}
+		for _, file := range files {
+			rel, err := filepath.Rel(root, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs = append(inputs, Input{Path: file, Rel: filepath.ToSlash(rel)})
+		}
+	}
+	r := &Runner{
+		Driver:   driver.New(opts...),
+		Expected: expected,
+		Strict:   *strictFlag,
+		Shard:    shard,
+		Parallel: runtime.GOMAXPROCS(0),
+	}
+	var totals Totals
+	var failing []Entry
+	t.Run("corpus", func(t *testing.T) {
+		r.Run(context.Background(), inputs, func(results []Result) {
+			if len(results) == 0 {
+				return
+			}
+			t.Run(results[0].Rel, func(t *testing.T) {
+				for _, res := range results {
+					totals.Add(res)
+					if res.Status == driver.Fail || res.Status == driver.Error {
+						failing = append(failing, res.Entry())
+					}
+					t.Run(res.Variant, func(t *testing.T) { reportResult(t, res) })
+				}
+			})
+		})
 	})
-	t.Logf("totals: %d passed, %d failed, %d skipped, %d expected-failure",
-		tl.passed, tl.failed, tl.skipped, tl.expectedFailed)
-	t.Logf("proof policy: %d runs relied on %d proofs accepted without SNARK verification",
-		tl.assumedRuns, tl.assumedProofs)
+	if log.buf.Len() > 0 {
+		t.Log(log.buf.String())
+	}
+	// Printed, not logged: the totals show without -v (when go test streams
+	// the package's output, as `make conformance` has it do).
+	fmt.Printf("conformance totals: %s (list %s, %d entries)\n", totals, expected.Name, expected.Len())
+	if totals.AssumedRuns > 0 {
+		fmt.Printf("proof policy: %d runs relied on %d proofs accepted without SNARK verification\n", totals.AssumedRuns, totals.AssumedProofs)
+	}
+	if err := totals.Check(*allowEmpty); err != nil && totals.Failed+totals.Errors+totals.Fixed == 0 {
+		// Failures are reported by their subtests; only "nothing ran"
+		// needs saying here.
+		t.Error(err)
+	}
 	if *writeExpected != "" {
-		sort.Strings(tl.failures)
-		data := "# Vector variants that do not pass yet: <path relative to corpus root> <variant> <reason>\n" +
-			strings.Join(tl.failures, "\n") + "\n"
-		if err := os.WriteFile(*writeExpected, []byte(data), 0o644); err != nil {
+		var buf bytes.Buffer
+		if err := WriteExpected(&buf, failing); err != nil {
+			t.Fatal(err)
+		}
+		if err := atomicfile.WriteFile(*writeExpected, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-// runFile runs every variant of one vector and checks each outcome against
-// the expected-failures list.
-func runFile(t *testing.T, file, rel string, expected Expected, tl *tally, opts []driver.Option) {
-	v, err := schema.LoadFile(file)
-	if err != nil {
-		check(t, rel, "-", driver.Outcome{Status: driver.Error, Reason: err.Error()}, expected, tl)
-		return
-	}
-	d := driver.New(append([]driver.Option{driver.WithLogger(t)}, opts...)...)
-	for _, variant := range v.Pre.Variants {
-		t.Run(variant.ID, func(t *testing.T) {
-			o := d.Run(context.Background(), v, variant)
-			check(t, rel, variant.ID, o, expected, tl)
-		})
-	}
-}
-
-func check(t *testing.T, rel, variant string, o driver.Outcome, expected Expected, tl *tally) {
-	if o.AssumedProofs > 0 {
-		tl.add(func(tl *tally) { tl.assumedRuns++; tl.assumedProofs += o.AssumedProofs })
-	}
-	key := ExpectedKey(rel, variant)
-	reason, listed := expected[key]
-	failed := o.Status == driver.Fail || o.Status == driver.Error
-	if failed {
-		tl.add(func(tl *tally) {
-			tl.failures = append(tl.failures, fmt.Sprintf("%s %s", key, oneLine(o.Reason)))
-		})
-	}
-	switch {
-	case failed && listed:
-		tl.add(func(tl *tally) { tl.expectedFailed++ })
-		t.Logf("expected failure (%s): %s", reason, o.Reason)
-	case failed:
-		tl.add(func(tl *tally) { tl.failed++ })
-		if o.Detail != "" {
-			t.Log(o.Detail)
-		}
-		t.Errorf("%s: %s", o.Status, o.Reason)
-	case listed:
-		tl.add(func(tl *tally) { tl.failed++ })
-		t.Errorf("listed in %s (%s) but %s: remove it from the list", expectedFile, reason, o.Status)
-	case o.Status == driver.Skip:
-		tl.add(func(tl *tally) { tl.skipped++ })
-		t.Skip(o.Reason)
+// reportResult turns one judged result into the subtest's outcome. Each
+// reason is said once: in the failure message, with the state diff (when
+// the run made one) just before it.
+func reportResult(t *testing.T, res Result) {
+	switch res.Verdict {
+	case Passed:
+	case Skipped:
+		t.Skip(res.Reason)
+	case Known:
+		t.Logf("known failure (listed: %s): %s", res.Listed, res.Reason)
+	case Fixed:
+		t.Errorf("listed in %s (%s) but passes: remove its entry", ExpectedFile, res.Listed)
 	default:
-		tl.add(func(tl *tally) { tl.passed++ })
+		if d := res.Detail(); d != "" {
+			t.Log(d)
+		}
+		if res.Listed != "" {
+			t.Errorf("%s (listed, but -strict): %s", res.Status, res.Reason)
+		} else {
+			t.Errorf("%s: %s [key %s]", res.Status, res.Reason, res.Key)
+		}
 	}
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
 }

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -67,48 +65,15 @@ func Walk(root string) ([]string, error) {
 	return out, nil
 }
 
-// ReadStream reads newline-delimited JSON vectors from r and calls fn with
-// each vector, or with the error for a line that is not a valid vector, in
-// order. Blank lines are ignored. Vectors are named "<name>:<line>". fn's
-// error stops the stream.
+// ReadStream reads JSON vectors from r, concatenated (pretty-printed or
+// not) or newline-delimited as StreamValues splits them, and calls fn with
+// each vector, or with the error for input that is not a valid vector, in
+// order. Vectors are named "<name>:<line>". fn's error stops the stream.
 func ReadStream(r io.Reader, name string, fn func(*Vector, error) error) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	for line := 1; ; line++ {
-		data, err := readLine(br)
-		if len(bytes.TrimSpace(data)) > 0 {
-			label := fmt.Sprintf("%s:%d", name, line)
-			var v *Vector
-			var derr error
-			if len(data) > MaxVectorFileSize {
-				derr = &Error{File: label, Err: fmt.Errorf("line longer than %d bytes", MaxVectorFileSize)}
-			} else {
-				v, derr = Decode(label, data)
-			}
-			if ferr := fn(v, derr); ferr != nil {
-				return ferr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
+	return StreamValues(r, name, func(label string, data []byte, err error) error {
 		if err != nil {
-			return fmt.Errorf("read %s line %d: %w", name, line, err)
+			return fn(nil, err)
 		}
-	}
-}
-
-// readLine reads one line of any length, stopping early (and discarding the
-// rest of the line) past the size cap.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var buf []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(buf) <= MaxVectorFileSize {
-			buf = append(buf, chunk...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		return buf, err
-	}
+		return fn(Decode(label, data))
+	})
 }

@@ -286,3 +286,29 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// Concatenated pretty-printed vectors, as `tvx extract` and Lotus's tvx
+// write them, stream like newline-delimited ones.
+func TestReadStreamConcatenatedPretty(t *testing.T) {
+	good, err := os.ReadFile(sampleFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, good, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	compact := bytes.ReplaceAll(good, []byte("\n"), nil)
+	in := pretty.String() + pretty.String() + "\n" + string(compact) + string(compact)
+	n := 0
+	err = ReadStream(strings.NewReader(in), "-", func(v *Vector, err error) error {
+		if err != nil {
+			t.Errorf("vector %d: %v", n, err)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 4 {
+		t.Fatalf("read %d vectors, err %v", n, err)
+	}
+}

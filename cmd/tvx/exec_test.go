@@ -72,15 +72,21 @@ func TestExecJSON(t *testing.T) {
 	_, out, errw := runTvx(t, "", "exec", "--json", sample)
 	want := countVariants(t, sample)
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) != want {
-		t.Fatalf("%d JSON lines for %d variants", len(lines), want)
+	if len(lines) != want+1 {
+		t.Fatalf("%d JSON lines for %d variants and a summary", len(lines), want)
 	}
-	for _, l := range lines {
+	var sum struct {
+		Summary map[string]any `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(lines[want]), &sum); err != nil || sum.Summary["verdict"] == nil {
+		t.Fatalf("last line is not the summary object: %q", lines[want])
+	}
+	for _, l := range lines[:want] {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("not JSON: %q", l)
 		}
-		for _, k := range []string{"file", "id", "class", "variant", "nv", "epoch", "status", "reason", "duration_ms"} {
+		for _, k := range []string{"file", "key", "id", "class", "variant", "nv", "epoch", "status", "verdict", "reason", "duration_ms"} {
 			if _, ok := m[k]; !ok {
 				t.Fatalf("field %s missing in %s", k, l)
 			}

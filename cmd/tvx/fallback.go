@@ -18,6 +18,7 @@ func fallbackFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "fallback-blockstore", Usage: "fetch blocks missing from a vector's CAR from a Lotus node (FULLNODE_API_INFO, --fallback-repo, LOTUS_PATH) or from --fallback-car"},
 		&cli.StringFlag{Name: "fallback-car", Usage: "chain CAR to fetch missing blocks from (implies --fallback-blockstore)"},
 		&cli.StringFlag{Name: "fallback-repo", Usage: "Lotus repo of the node to fetch missing blocks from (implies --fallback-blockstore)"},
+		&cli.StringFlag{Name: "repo", Usage: "Lotus repo of the node --fallback-blockstore reads, as Lotus's tvx spells it (alone it changes nothing)"},
 	}
 }
 
@@ -28,6 +29,9 @@ func openFallback(c *cli.Context) (fb *extract.Fallback, cleanup func(), err err
 	carPath, repo := c.String("fallback-car"), c.String("fallback-repo")
 	if !c.Bool("fallback-blockstore") && carPath == "" && repo == "" {
 		return nil, func() {}, nil
+	}
+	if repo == "" {
+		repo = c.String("repo")
 	}
 	var src chain.Source
 	if carPath != "" {

@@ -5,34 +5,37 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
 	"golang.org/x/term"
 
-	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/conformance"
+	"github.com/tvx-project/tvx/internal/atomicfile"
 )
 
-// result is one line of a `tvx exec` report; its JSON form is the --json
-// output.
-type result struct {
-	File          string        `json:"file"`
-	ID            string        `json:"id"`
-	Class         string        `json:"class"`
-	Variant       string        `json:"variant"`
-	NV            uint          `json:"nv"`
-	Epoch         int64         `json:"epoch"`
-	Status        driver.Status `json:"status"`
-	Reason        string        `json:"reason"`
-	DurationMS    int64         `json:"duration_ms"`
-	AssumedProofs int           `json:"assumed_proofs,omitempty"`
-
-	detail string
+// runInfo describes a run in its --json summary object.
+type runInfo struct {
+	Expected string `json:"expected"`
+	Strict   bool   `json:"strict"`
+	Shard    string `json:"shard,omitempty"`
 }
 
-type summary struct {
-	passed, failed, skipped, errors int
-	assumedRuns, assumedProofs      int
+// summaryLine is the last object `tvx exec --json` prints; `tvx report
+// merge` reads it to check a set of shards is complete.
+type summaryLine struct {
+	Summary summaryObject `json:"summary"`
+}
+
+type summaryObject struct {
+	runInfo
+	conformance.Totals
+	// Verdict is "pass" when the run is green, else "fail".
+	Verdict string `json:"verdict"`
+	// Problem says why the verdict is "fail".
+	Problem string `json:"problem,omitempty"`
 }
 
 // reporter prints results and the summary, and a progress bar on stderr
@@ -42,13 +45,17 @@ type reporter struct {
 	json      bool
 	progress  bool
 	verbose   bool
+	// outDir, when set, receives one <name>.out file per vector.
+	outDir string
 
 	mu     sync.Mutex
 	notes  []string
-	sum    summary
+	sum    conformance.Totals
 	done   int // runs reported
 	inputs int // vectors to run
 	inDone int // vectors whose runs are all reported
+	// outFiles holds each vector's report for outDir, by file name.
+	outFiles map[string]*strings.Builder
 }
 
 func newReporter(out, errw io.Writer, asJSON, verbose bool) *reporter {
@@ -87,44 +94,54 @@ func (r *reporter) vectorDone() {
 	r.drawProgress()
 }
 
-func (r *reporter) report(res result) {
+func (r *reporter) report(res conformance.Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.clearProgress()
-	switch res.Status {
-	case driver.Pass:
-		r.sum.passed++
-	case driver.Skip:
-		r.sum.skipped++
-	case driver.Error:
-		r.sum.errors++
-		r.sum.failed++
-	default:
-		r.sum.failed++
-	}
-	if res.AssumedProofs > 0 {
-		r.sum.assumedRuns++
-		r.sum.assumedProofs += res.AssumedProofs
-	}
+	r.sum.Add(res)
 	r.done++
+	text := textResult(res)
 	if r.json {
 		b, _ := json.Marshal(res)
 		fmt.Fprintf(r.out, "%s\n", b)
 	} else {
-		line := fmt.Sprintf("%-5s %s", strings.ToUpper(string(res.Status)), res.File)
-		if res.Variant != "" {
-			line += " " + res.Variant
+		fmt.Fprint(r.out, text)
+	}
+	if r.outDir != "" {
+		r.addOut(res.File, text)
+	}
+	r.drawProgress()
+}
+
+// textResult is a result's line, and its state diff when it has one.
+func textResult(res conformance.Result) string {
+	line := fmt.Sprintf("%-5s %s", strings.ToUpper(string(res.Verdict)), res.File)
+	if res.Variant != "" {
+		line += " " + res.Variant
+	}
+	line += fmt.Sprintf(" (%dms)", res.DurationMS)
+	switch res.Verdict {
+	case conformance.Known:
+		line += ": " + oneLine(res.Reason) + "; listed: " + res.Listed
+	case conformance.Fixed:
+		line += ": listed as failing (" + res.Listed + ") but passes: remove its entry"
+	case conformance.Failed, conformance.Errored:
+		line += ": " + oneLine(res.Reason)
+		if res.Listed != "" {
+			line += "; listed (counted by --strict): " + res.Listed
+		} else if res.Key != "" {
+			line += " [key " + res.Key + "]"
 		}
-		line += fmt.Sprintf(" (%dms)", res.DurationMS)
+	default:
 		if res.Reason != "" {
 			line += ": " + oneLine(res.Reason)
 		}
-		fmt.Fprintln(r.out, line)
-		if res.detail != "" {
-			fmt.Fprint(r.out, strings.TrimRight(res.detail, "\n")+"\n")
-		}
 	}
-	r.drawProgress()
+	line += "\n"
+	if d := res.Detail(); d != "" && res.Verdict != conformance.Known {
+		line += strings.TrimRight(d, "\n") + "\n"
+	}
+	return line
 }
 
 func oneLine(s string) string {
@@ -147,7 +164,7 @@ func (r *reporter) drawProgress() {
 		filled = width * r.inDone / r.inputs
 	}
 	fmt.Fprintf(r.errw, "[%s%s] %d/%d vectors, %d runs, %d passed",
-		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.inDone, r.inputs, r.done, r.sum.passed)
+		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.inDone, r.inputs, r.done, r.sum.Passed)
 }
 
 // note adds a line printed just before the summary.
@@ -157,9 +174,11 @@ func (r *reporter) note(line string) {
 	r.notes = append(r.notes, line)
 }
 
-// finish prints the summary (last line of stdout in text mode; on stderr in
-// JSON mode, so stdout stays one object per line) and returns the totals.
-func (r *reporter) finish() summary {
+// finish prints the summary and returns the totals. In text mode the
+// summary line is the last line of stdout; with --json, the notes and the
+// summary line go to stderr and stdout ends with one summary object, so
+// stdout stays one JSON object per line.
+func (r *reporter) finish(info runInfo, allowEmpty bool) conformance.Totals {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.clearProgress()
@@ -168,15 +187,70 @@ func (r *reporter) finish() summary {
 	if r.json {
 		w = r.errw
 	}
-	if s.assumedRuns > 0 {
-		fmt.Fprintf(w, "proof policy: %d runs relied on %d proofs accepted without SNARK verification\n", s.assumedRuns, s.assumedProofs)
+	if s.AssumedRuns > 0 {
+		fmt.Fprintf(w, "proof policy: %d runs relied on %d proofs accepted without SNARK verification\n", s.AssumedRuns, s.AssumedProofs)
 	}
 	for _, n := range r.notes {
 		fmt.Fprintln(w, n)
 	}
-	if s.errors > 0 {
-		fmt.Fprintf(w, "%d runs could not start (malformed input), counted as failed\n", s.errors)
+	if s.Errors > 0 {
+		fmt.Fprintf(w, "%d runs could not start (malformed input), counted as failed\n", s.Errors)
 	}
-	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
+	if s.Known > 0 {
+		fmt.Fprintf(w, "%d known failures are listed in %s\n", s.Known, info.Expected)
+	}
+	fmt.Fprintln(w, s.String())
+	if r.json {
+		obj := summaryObject{runInfo: info, Totals: s, Verdict: "pass"}
+		if err := s.Check(allowEmpty); err != nil {
+			obj.Verdict, obj.Problem = "fail", err.Error()
+		}
+		b, _ := json.Marshal(summaryLine{Summary: obj})
+		fmt.Fprintf(r.out, "%s\n", b)
+	}
 	return s
+}
+
+// outName is the --out file of a vector: its file name with .out for .json,
+// as Lotus's tvx names them.
+func outName(file string) string {
+	base := filepath.Base(file)
+	if strings.HasPrefix(file, "-:") {
+		base = "stdin-" + strings.TrimPrefix(file, "-:")
+	}
+	return strings.TrimSuffix(base, ".json") + ".out"
+}
+
+func (r *reporter) addOut(file, text string) {
+	if r.outFiles == nil {
+		r.outFiles = map[string]*strings.Builder{}
+	}
+	name := outName(file)
+	b := r.outFiles[name]
+	if b == nil {
+		b = &strings.Builder{}
+		r.outFiles[name] = b
+	}
+	b.WriteString(text)
+}
+
+// writeOutDir writes the --out files, each atomically.
+func (r *reporter) writeOutDir() error {
+	if r.outDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	names := make([]string, 0, len(r.outFiles))
+	for n := range r.outFiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := atomicfile.WriteFile(filepath.Join(r.outDir, n), []byte(r.outFiles[n].String()), 0o644); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	return nil
 }

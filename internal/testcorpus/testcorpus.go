@@ -30,14 +30,23 @@ func RepoRoot(tb testing.TB) string {
 
 // Shared returns the public corpus at ../shared/test-vectors/corpus beside
 // the repository, or skips the test when it is absent (a fresh clone
-// without ../shared).
+// without ../shared); when Required, its absence fails the test instead.
 func Shared(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(RepoRoot(tb), "..", "shared", "test-vectors", "corpus")
+	dir := SharedPath(tb)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if Required() {
+			tb.Fatalf("public corpus not found at %s (required: CI or TVX_REQUIRE_CORPUS=1 is set)", dir)
+		}
 		tb.Skipf("public corpus not found at %s", dir)
 	}
 	return dir
+}
+
+// SharedPath is where the public corpus is expected, present or not.
+func SharedPath(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(RepoRoot(tb), "..", "shared", "test-vectors", "corpus")
 }
 
 // Sample returns the repository's bundled sample of public vectors.
@@ -56,4 +65,14 @@ func FVMSet(tb testing.TB, name string) string {
 		tb.Skipf("FVM vectors not found at %s", dir)
 	}
 	return dir
+}
+
+// Required reports whether a missing public corpus must fail the tests that
+// read it rather than skip them: in CI (CI set) or with TVX_REQUIRE_CORPUS=1,
+// so a CI job cannot go green by checking only the bundled sample.
+func Required() bool {
+	if v := os.Getenv("TVX_REQUIRE_CORPUS"); v != "" {
+		return v == "1"
+	}
+	return os.Getenv("CI") != ""
 }

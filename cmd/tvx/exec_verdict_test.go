@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tvx-project/tvx/conformance"
+)
+
+// listFor writes an expected-failures list naming variant of the vector at
+// path, and returns the list's path.
+func listFor(t *testing.T, path, variant string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "expected.txt")
+	var b strings.Builder
+	e := conformance.Entry{Path: filepath.Base(path), Variant: variant, Key: conformance.VectorKey(data), Reason: "test reason"}
+	if err := conformance.WriteExpected(&b, []conformance.Entry{e}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func TestExecKnownStrictAndFixed(t *testing.T) {
+	// A listed vector that passes fails the run, and says so.
+	passing := filepath.Join(sample, "multisig", "basic--ok-create--genesis.json")
+	list := listFor(t, passing, "genesis")
+	code, out, _ := runTvx(t, "", "exec", "--expected", list, "--variant", "genesis", passing)
+	if code != exitFailed || !strings.Contains(out, "FIXED ") || !strings.Contains(out, "test reason") {
+		t.Fatalf("listed pass: exit %d\n%s", code, out)
+	}
+
+	// A vector that fails, made by breaking a receipt's gas.
+	data, err := os.ReadFile(passing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	r := m["postconditions"].(map[string]any)["receipts"].([]any)[0].(map[string]any)
+	r["gas_used"] = r["gas_used"].(float64) + 1
+	bad, _ := json.Marshal(m)
+	failing := filepath.Join(t.TempDir(), "failing.json")
+	os.WriteFile(failing, bad, 0o644)
+
+	code, out, _ = runTvx(t, "", "exec", "--expected", "none", "--variant", "genesis", failing)
+	if code != exitFailed || !strings.Contains(out, "FAIL ") || !strings.Contains(out, "[key ") {
+		t.Fatalf("unlisted failure: exit %d\n%s", code, out)
+	}
+	list = listFor(t, failing, "genesis")
+	code, out, _ = runTvx(t, "", "exec", "--expected", list, "--variant", "genesis", failing)
+	if code != exitOK || !strings.Contains(out, "KNOWN ") || !strings.Contains(out, "listed: test reason") {
+		t.Fatalf("listed failure: exit %d\n%s", code, out)
+	}
+	// Flags after paths, as Lotus's scripts write them.
+	code, out, _ = runTvx(t, "", "exec", failing, "--expected", list, "--variant", "genesis", "--strict")
+	if code != exitFailed || !strings.Contains(out, "FAIL ") {
+		t.Fatalf("--strict: exit %d\n%s", code, out)
+	}
+}
+
+func TestExecNothingRan(t *testing.T) {
+	empty := t.TempDir()
+	code, _, errw := runTvx(t, "", "exec", empty)
+	if code != exitFailed || !strings.Contains(errw, "nothing ran") {
+		t.Fatalf("empty directory: exit %d, stderr %q", code, errw)
+	}
+	if code, _, _ := runTvx(t, "", "exec", "--allow-empty", empty); code != exitOK {
+		t.Fatalf("empty directory with --allow-empty: exit %d", code)
+	}
+	code, _, errw = runTvx(t, "", "exec", "--variant", "no-such-variant", sample)
+	if code != exitFailed || !strings.Contains(errw, `no vector has variant "no-such-variant"`) {
+		t.Fatalf("--variant naming no variant: exit %d, stderr %q", code, errw)
+	}
+}
+
+// The shards of the sample corpus run every variant exactly once.
+func TestExecShardsPartitionSample(t *testing.T) {
+	want := countVariants(t, sample)
+	seen := map[string]int{}
+	for _, k := range []string{"1/3", "2/3", "3/3"} {
+		_, out, _ := runTvx(t, "", "exec", "--json", "--allow-empty", "--shard", k, sample)
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var r struct {
+				File, Variant string
+				Summary       *struct{ Shard string } `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Summary != nil {
+				if r.Summary.Shard != k {
+					t.Fatalf("summary of shard %s says %q", k, r.Summary.Shard)
+				}
+				continue
+			}
+			seen[r.File+" "+r.Variant]++
+		}
+	}
+	if len(seen) != want {
+		t.Fatalf("shards ran %d distinct variants of %d", len(seen), want)
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s ran in %d shards", k, n)
+		}
+	}
+}

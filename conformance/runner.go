@@ -1,0 +1,279 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/schema"
+)
+
+// Input is one unit of work: a vector file to load, or a vector (or the
+// error decoding it) already read from a stream.
+type Input struct {
+	// Path names the input in results.
+	Path string
+	// Rel is the path below the corpus root, written into list entries
+	// (-write-expected); Path when empty.
+	Rel string
+	// Data is the vector's JSON when it was read from a stream; with
+	// Vector (or Err) set, the file at Path is not read.
+	Data   []byte
+	Vector *schema.Vector
+	Err    error
+}
+
+// readVector reads one vector file, refusing one larger than schema allows.
+func readVector(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &schema.Error{File: path, Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, schema.MaxVectorFileSize+1))
+	if err != nil {
+		return nil, &schema.Error{File: path, Err: err}
+	}
+	if len(data) > schema.MaxVectorFileSize {
+		return nil, &schema.Error{File: path, Err: fmt.Errorf("file larger than %d bytes", schema.MaxVectorFileSize)}
+	}
+	return data, nil
+}
+
+// Result is one vector variant's run, judged. Its JSON form is a line of
+// `tvx exec --json`; README.md documents every field.
+type Result struct {
+	File    string `json:"file"`
+	Key     string `json:"key"`
+	ID      string `json:"id"`
+	Class   string `json:"class"`
+	Variant string `json:"variant"`
+	NV      uint   `json:"nv"`
+	Epoch   int64  `json:"epoch"`
+	// Status is the run's own outcome; Verdict is what it counts as.
+	Status  driver.Status `json:"status"`
+	Verdict Verdict       `json:"verdict"`
+	Reason  string        `json:"reason"`
+	// Listed is the list entry's reason when the variant is listed.
+	Listed        string `json:"listed,omitempty"`
+	DurationMS    int64  `json:"duration_ms"`
+	AssumedProofs int    `json:"assumed_proofs,omitempty"`
+	// ActualRoot is the post-state root the run computed, when it got
+	// that far.
+	ActualRoot string `json:"actual_root,omitempty"`
+	// Mismatches lists every difference from the postconditions.
+	Mismatches []Mismatch `json:"mismatches,omitempty"`
+	// Notes are diagnostics beside the mismatches.
+	Notes []string `json:"notes,omitempty"`
+	// StateDiff is the three-way state diff of a post-state root mismatch
+	// (when state diffs are on).
+	StateDiff string `json:"statediff,omitempty"`
+	// Gas is the gas breakdown: every checked receipt's recorded and
+	// charged gas.
+	Gas []GasUse `json:"gas,omitempty"`
+
+	// Rel is the input's path below its corpus root.
+	Rel string `json:"-"`
+	// Outcome is the driver's whole outcome.
+	Outcome driver.Outcome `json:"-"`
+}
+
+// Mismatch is one difference between a run and its postconditions
+// (driver.Mismatch in JSON form).
+type Mismatch struct {
+	Where    string `json:"where,omitempty"`
+	What     string `json:"what"`
+	Expected string `json:"expected,omitempty"`
+	Actual   string `json:"actual,omitempty"`
+	Text     string `json:"text"`
+}
+
+// GasUse is one receipt's gas (driver.GasUse in JSON form).
+type GasUse struct {
+	Where      string `json:"where"`
+	Expected   int64  `json:"expected"`
+	Actual     int64  `json:"actual"`
+	Divergence string `json:"divergence,omitempty"`
+}
+
+// Detail is the result's diagnostics for people, each said once: the
+// mismatches other than the one Reason already gives, the notes, then the
+// state diff.
+func (res Result) Detail() string {
+	var b strings.Builder
+	for _, m := range res.Mismatches {
+		if m.Text != res.Reason {
+			b.WriteString(m.Text + "\n")
+		}
+	}
+	for _, n := range res.Notes {
+		b.WriteString(n + "\n")
+	}
+	b.WriteString(res.StateDiff)
+	if b.Len() == 0 && len(res.Mismatches) == 0 {
+		// An executor that only renders text.
+		return strings.ReplaceAll(res.Outcome.Detail, res.Reason+"\n", "")
+	}
+	return b.String()
+}
+
+// Runner runs inputs and judges every variant against an expected-failures
+// list. `tvx exec` and the conformance harness both run through it, so they
+// give the same verdict on the same corpus.
+type Runner struct {
+	Driver *driver.Driver
+	// Expected is the list results are held against; nil lists nothing.
+	Expected *Expected
+	// Strict makes listed failures fail too.
+	Strict bool
+	// Variant, when set, runs only the variants with this id.
+	Variant string
+	// Shard selects the part of the corpus to run.
+	Shard Shard
+	// Parallel is the number of vectors run at once (at least 1).
+	Parallel int
+}
+
+// Run runs every selected variant of every input on r.Parallel workers and
+// calls report once per input, in input order, with that input's results
+// (none when the shard or variant filter selects none of it), so output
+// does not depend on scheduling.
+func (r *Runner) Run(ctx context.Context, inputs []Input, report func([]Result)) {
+	parallel := r.Parallel
+	if parallel < 1 {
+		parallel = 1
+	}
+	results := make([]chan []Result, len(inputs))
+	for i := range results {
+		results[i] = make(chan []Result, 1)
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] <- r.runInput(ctx, inputs[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range inputs {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
+	}()
+	for i := range inputs {
+		report(<-results[i])
+	}
+}
+
+// runInput loads one input if needed and runs its selected variants in
+// order.
+func (r *Runner) runInput(ctx context.Context, in Input) []Result {
+	rel := in.Rel
+	if rel == "" {
+		rel = in.Path
+	}
+	v, err, data := in.Vector, in.Err, in.Data
+	if v == nil && err == nil {
+		data, err = readVector(in.Path)
+		if err == nil {
+			v, err = schema.Decode(in.Path, data)
+		}
+	}
+	key := ""
+	if data != nil {
+		key = VectorKey(data)
+	}
+	if err != nil {
+		shardKey := key
+		if shardKey == "" {
+			shardKey = in.Path
+		}
+		// A broken file is reported whatever --variant asks for: it cannot
+		// say which variants it has, and must not go unnoticed.
+		if !r.Shard.Has(shardKey, "-") {
+			return nil
+		}
+		o := driver.Outcome{Status: driver.Error, Reason: err.Error()}
+		return []Result{r.judge(Result{File: in.Path, Rel: rel, Key: key, Variant: "-"}, o)}
+	}
+	var out []Result
+	for _, vr := range v.Pre.Variants {
+		if r.Variant != "" && vr.ID != r.Variant {
+			continue
+		}
+		if !r.Shard.Has(key, vr.ID) {
+			continue
+		}
+		o := r.Driver.Run(ctx, v, vr)
+		res := Result{
+			File:    v.Path,
+			Rel:     rel,
+			Key:     key,
+			ID:      v.ID(),
+			Class:   string(v.Class),
+			Variant: vr.ID,
+			NV:      vr.NetworkVersion,
+			Epoch:   vr.Epoch,
+		}
+		out = append(out, r.judge(res, o))
+	}
+	return out
+}
+
+// judge fills res from the outcome and holds it against the list.
+func (r *Runner) judge(res Result, o driver.Outcome) Result {
+	e, listed := r.Expected.Lookup(res.Key, res.Variant)
+	if res.Key == "" {
+		listed = false
+	}
+	res.Status = o.Status
+	res.Reason = o.Reason
+	if o.ActualRoot.Defined() {
+		res.ActualRoot = o.ActualRoot.String()
+	}
+	for _, m := range o.Mismatches {
+		res.Mismatches = append(res.Mismatches, Mismatch{Where: m.Where, What: m.What, Expected: m.Expected, Actual: m.Actual, Text: m.Text})
+	}
+	res.Notes = o.Notes
+	res.StateDiff = o.StateDiff
+	for _, g := range o.Gas {
+		res.Gas = append(res.Gas, GasUse{Where: g.Where, Expected: g.Expected, Actual: g.Actual, Divergence: g.Divergence})
+	}
+	res.DurationMS = o.Duration.Milliseconds()
+	res.AssumedProofs = o.AssumedProofs
+	res.Outcome = o
+	res.Verdict = Judge(o.Status, listed, r.Strict)
+	if listed {
+		res.Listed = e.Reason
+	}
+	return res
+}
+
+// Entry returns the list entry that records res as a known failure: the
+// listed reason when it has one, else the run's own.
+func (res Result) Entry() Entry {
+	reason := res.Listed
+	if reason == "" {
+		reason = oneLine(res.Reason)
+	}
+	return Entry{Path: strings.ReplaceAll(filepath.ToSlash(res.Rel), " ", "%20"), Variant: res.Variant, Key: res.Key, Reason: reason}
+}
+
+// oneLine folds s onto one line of at most 300 characters, for list entries.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
