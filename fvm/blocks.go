@@ -1,6 +1,6 @@
 package fvm
 
-import "github.com/ipfs/go-cid"
+
 
 // Block IDs: 0 means "no block"; the registry hands out IDs from 1.
 const noDataBlockID = 0
@@ -12,7 +12,6 @@ const dagCBOR = 0x71
 type block struct {
 	codec uint64
 	data  []byte
-	links []cid.Cid
 }
 
 // blockRegistry is an invocation's table of open blocks.

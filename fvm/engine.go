@@ -43,7 +43,11 @@ const (
 
 // Memory is an instance's linear memory.
 type Memory interface {
+	// Size is the memory's length in bytes.
+	Size() uint32
+	// Read returns a view of n bytes at offset (false when out of bounds).
 	Read(offset, n uint32) ([]byte, bool)
+	// Write copies b to offset (false when out of bounds).
 	Write(offset uint32, b []byte) bool
 }
 
