@@ -1,7 +1,5 @@
 package fvm
 
-
-
 // Block IDs: 0 means "no block"; the registry hands out IDs from 1.
 const noDataBlockID = 0
 
