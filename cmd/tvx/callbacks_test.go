@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,8 +39,7 @@ func TestBuildCallbacksUsageErrors(t *testing.T) {
 		{"save-balances=" + filepath.Join(dir, "x"), "tipset-summary=" + filepath.Join(dir, "x")},
 	} {
 		_, _, err := buildCallbacks(specs)
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != exitBadArgs {
+		if exitStatus(err) != exitBadArgs {
 			t.Errorf("%q: got %v, want a usage error", specs, err)
 		}
 	}

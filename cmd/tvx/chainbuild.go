@@ -60,7 +60,7 @@ func runChainBuild(c *cli.Context) error {
 	}
 	v, err := schema.LoadFile(args[0])
 	if err != nil {
-		return usageErr("%v", err)
+		return badInput(err)
 	}
 	variant := v.Pre.Variants[0]
 	if id := c.String("variant"); id != "" {
@@ -71,7 +71,7 @@ func runChainBuild(c *cli.Context) error {
 	}
 	built, err := extract.BuildChain(c.Context, v, variant)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return badInput(err)
 	}
 	for _, w := range built.Warnings {
 		fmt.Fprintf(c.App.ErrWriter, "tvx: warning: %s\n", w)
@@ -80,7 +80,7 @@ func runChainBuild(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "tvx: differs from the vector: %s\n", m)
 	}
 	if len(built.Mismatches) > 0 && !c.Bool("allow-divergence") {
-		return &exitError{code: exitFailed, err: fmt.Errorf("the chain does not reproduce %s (variant %s); nothing written", v.Path, variant.ID)}
+		return verdictFailed(fmt.Errorf("the chain does not reproduce %s (variant %s); nothing written", v.Path, variant.ID))
 	}
 	var buf bytes.Buffer
 	write := chain.WriteCAR
@@ -88,11 +88,11 @@ func runChainBuild(c *cli.Context) error {
 		write = chain.WriteCARv2
 	}
 	if err := write(&buf, built.Head.Cids(), built.Blocks()); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return badInput(err)
 	}
 	out := c.String("out")
 	if err := atomicfile.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	first, last := built.Tipsets[0], built.Tipsets[len(built.Tipsets)-1]
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s: %d tipset(s) of %s at heights %d..%d (network version %d), head %d %s, %d blocks\n",

@@ -51,7 +51,7 @@ func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
 	if dir == "default" {
 		d, err := corpus.DefaultStoreDir()
 		if err != nil {
-			return nil, err
+			return nil, ioTrouble(err)
 		}
 		dir = d
 	}
@@ -64,7 +64,7 @@ func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
 		MemoryBelow: below,
 	})
 	if err != nil {
-		return nil, &exitError{code: exitFailed, err: err}
+		return nil, ioTrouble(err)
 	}
 	return s, nil
 }
@@ -149,7 +149,7 @@ func runCorpusIndex(c *cli.Context) error {
 	for _, p := range c.Args().Slice() {
 		fs, err := schema.Walk(p)
 		if err != nil {
-			return usageErr("%v", err)
+			return badInput(err)
 		}
 		files = append(files, fs...)
 	}
@@ -214,7 +214,7 @@ func runCorpusIndex(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "%s, %d failed\n", summary, failed)
 	if failed > 0 {
-		return &exitError{code: exitFailed}
+		return silentFailure(exitBadInput)
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ func runCorpusLs(c *cli.Context) error {
 		enc := json.NewEncoder(c.App.Writer)
 		for _, sh := range shards {
 			if err := enc.Encode(sh); err != nil {
-				return err
+				return ioTrouble(err)
 			}
 		}
 		return nil
@@ -255,7 +255,7 @@ func runCorpusLs(c *cli.Context) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", sh.Key, state, sh.CARSize, idx, vec)
 	}
-	return tw.Flush()
+	return ioTrouble(tw.Flush())
 }
 
 func runCorpusStat(c *cli.Context) error {
@@ -266,7 +266,7 @@ func runCorpusStat(c *cli.Context) error {
 	defer s.Close()
 	st := s.Stats()
 	if c.Bool("json") {
-		return json.NewEncoder(c.App.Writer).Encode(st)
+		return ioTrouble(json.NewEncoder(c.App.Writer).Encode(st))
 	}
 	var states []string
 	for name, n := range st.States {
@@ -295,7 +295,7 @@ func runCorpusGC(c *cli.Context) error {
 	defer s.Close()
 	rep, err := s.GC(c.Context)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	fmt.Fprintf(c.App.Writer, "removed %d shards (%d bytes); dropped %d references to vector files that are gone or changed\n",
 		len(rep.Removed), rep.FreedBytes, rep.DroppedRefs)
@@ -315,7 +315,7 @@ func runCorpusVerify(c *cli.Context) error {
 	results, err := s.Verify(c.Context, func(done, total int) { con.progress(done, total, "verified") })
 	con.endProgress()
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	blocks, failed := 0, 0
 	for _, r := range results {
@@ -328,7 +328,7 @@ func runCorpusVerify(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "verified %d shards, %d blocks: %d failed\n", len(results), blocks, failed)
 	if failed > 0 {
 		fmt.Fprintln(c.App.Writer, "a damaged shard is rebuilt by deleting its CAR (cars/<key>.car in the store) and running `tvx corpus recover`")
-		return &exitError{code: exitFailed}
+		return silentFailure(exitFailed)
 	}
 	return nil
 }
@@ -341,14 +341,14 @@ func runCorpusRecover(c *cli.Context) error {
 	defer s.Close()
 	rep, err := s.Recover(c.Context)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	san := s.Sanity()
 	broken := san.Broken + len(rep.Broken)
 	repaired := san.Repaired + len(rep.Repaired)
 	fmt.Fprintf(c.App.Writer, "checked %d shards: %d broken, %d repaired\n", rep.Checked, broken, repaired)
 	if repaired < broken {
-		return &exitError{code: exitFailed, err: errors.New("some shards could not be repaired (their vector files are gone; `tvx corpus gc` removes them)")}
+		return ioTrouble(errors.New("some shards could not be repaired (their vector files are gone; `tvx corpus gc` removes them)"))
 	}
 	return nil
 }

@@ -23,15 +23,11 @@ func runCorpus(t *testing.T, args ...string) (int, string, string) {
 	var out, errw bytes.Buffer
 	app := newApp(strings.NewReader(""), &out, &errw)
 	app.Commands = append(app.Commands, corpusCommand())
-	code := exitOK
-	if err := app.Run(append([]string{"tvx"}, args...)); err != nil {
-		code = exitBadArgs
-		if ee, ok := err.(*exitError); ok {
-			code = ee.code
-		}
-		if code != exitOK {
-			errw.WriteString("tvx: " + err.Error() + "\n")
-		}
+	markActions(app.Commands)
+	err := app.Run(append([]string{"tvx"}, args...))
+	code := exitStatus(err)
+	if err != nil {
+		errw.WriteString("tvx: " + err.Error() + "\n")
 	}
 	return code, out.String(), errw.String()
 }
@@ -120,7 +116,7 @@ func TestCorpusStoreInUse(t *testing.T) {
 	}
 	defer s.Close()
 	code, _, errw := runCorpus(t, "corpus", "ls", "--store", store)
-	if code != exitFailed || !strings.Contains(errw, "corpus store in use") {
+	if code != exitIO || !strings.Contains(errw, "corpus store in use") {
 		t.Fatalf("exit %d: %s", code, errw)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/internal/fault"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/statediff"
 )
@@ -70,7 +71,7 @@ func runDiff(c *cli.Context) error {
 			fmt.Fprintln(c.App.Writer, p)
 		}
 		if err != nil {
-			return &exitError{code: exitFailed, err: err}
+			return failAs(fault.BadInput, err)
 		}
 		return nil
 
@@ -89,11 +90,11 @@ func runDiff(c *cli.Context) error {
 		path := c.String("car")
 		bs, err := carbs.OpenReadOnly(path)
 		if err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("car file %s: %w", path, err)}
+			return badInput(fmt.Errorf("car file %s: %w", path, err))
 		}
 		defer bs.Close()
 		if err := statediff.Write(c.Context, c.App.Writer, bs, a, b, opts...); err != nil {
-			return &exitError{code: exitFailed, err: fmt.Errorf("car file %s: %w", path, err)}
+			return badInput(fmt.Errorf("car file %s: %w", path, err))
 		}
 		return nil
 
@@ -104,7 +105,7 @@ func runDiff(c *cli.Context) error {
 		path := c.String("vector")
 		v, err := schema.LoadFile(path)
 		if err != nil {
-			return &exitError{code: exitFailed, err: err}
+			return badInput(err)
 		}
 		if c.Bool("pre") {
 			return diffPreExpected(c, v, opts)
@@ -121,7 +122,7 @@ func runDiff(c *cli.Context) error {
 		o := d.Run(c.Context, v, variant)
 		switch {
 		case o.Status == driver.Error:
-			return &exitError{code: exitFailed, err: fmt.Errorf("%s", o.Reason)}
+			return badInput(fmt.Errorf("%s", o.Reason))
 		case o.StateDiff != "":
 			fmt.Fprint(c.App.Writer, o.StateDiff)
 		default:
@@ -137,15 +138,15 @@ func diffPreExpected(c *cli.Context, v *schema.Vector, opts []statediff.Option) 
 	path := v.Path
 	car, err := v.CARv1(0)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return badInput(err)
 	}
 	bs, err := carbs.NewReadOnly(bytes.NewReader(car), nil)
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: field car: %w", path, err)}
+		return badInput(fmt.Errorf("vector %s: field car: %w", path, err))
 	}
 	defer bs.Close()
 	if err := statediff.Write(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("vector %s: %w", path, err)}
+		return badInput(fmt.Errorf("vector %s: %w", path, err))
 	}
 	return nil
 }

@@ -72,11 +72,11 @@ func runExec(c *cli.Context) error {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return usageErr("%v", err)
+			return badInput(err)
 		}
 		files, err := schema.Walk(p)
 		if err != nil {
-			return usageErr("%v", err)
+			return badInput(err)
 		}
 		if !st.IsDir() && len(paths) == 1 {
 			single = true
@@ -148,7 +148,7 @@ func runExec(c *cli.Context) error {
 			err = d.Check(c.Context, v)
 		}
 		if err != nil {
-			return &exitError{code: exitBadArgs, err: err}
+			return badInput(err)
 		}
 	}
 	r := &conformance.Runner{
@@ -171,10 +171,10 @@ func runExec(c *cli.Context) error {
 	}
 	sum := rep.finish(vf.summary(), vf.allowEmpty)
 	if err := finishCallbacks(); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	if err := rep.writeOutDir(); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return ioTrouble(err)
 	}
 	return vf.verdict(sum, len(inputs), c.String("variant"))
 }

@@ -116,8 +116,8 @@ func TestExecBadSingleFile(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"class": "message", "car": "###"`), 0o644)
 	code, out, errw := runTvx(t, "", "exec", bad)
-	if code != exitBadArgs {
-		t.Fatalf("exit %d, want 2", code)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d", code, exitBadInput)
 	}
 	if out != "" || !strings.Contains(errw, bad) || strings.Count(strings.TrimSpace(errw), "\n") != 0 {
 		t.Fatalf("want one stderr line naming the file, got stdout %q stderr %q", out, errw)
@@ -137,8 +137,8 @@ func TestExecBadFileInDirectory(t *testing.T) {
 	badData, _ := json.Marshal(v)
 	os.WriteFile(filepath.Join(dir, "b.json"), badData, 0o644)
 	code, out, _ := runTvx(t, "", "exec", dir)
-	if code != exitFailed {
-		t.Fatalf("exit %d, want 1", code)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d", code, exitBadInput)
 	}
 	if !strings.Contains(out, "ERROR "+filepath.Join(dir, "b.json")) || !strings.Contains(out, "preconditions.variants[0].nv") {
 		t.Fatalf("no ERROR line naming file and field:\n%s", out)
@@ -166,7 +166,7 @@ func TestExecStdinAndFileFlag(t *testing.T) {
 }
 
 func TestExecUsageErrors(t *testing.T) {
-	if code, _, _ := runTvx(t, "", "exec", "/does/not/exist"); code != exitBadArgs {
+	if code, _, _ := runTvx(t, "", "exec", "/does/not/exist"); code != exitBadInput {
 		t.Fatalf("missing path: exit %d", code)
 	}
 	if code, _, _ := runTvx(t, "", "exec", "--no-such-flag", sample); code != exitBadArgs {
@@ -199,7 +199,7 @@ func TestExecBadCARSingleFile(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "v.json")
 			os.WriteFile(path, data, 0o644)
 			code, out, errw := runTvx(t, "", "exec", path)
-			if code != exitBadArgs || out != "" || !strings.Contains(errw, path+": field ") {
+			if code != exitBadInput || out != "" || !strings.Contains(errw, path+": field ") {
 				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errw)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/conformance"
+	"github.com/tvx-project/tvx/internal/fault"
 )
 
 // verdictFlags are tvx exec's flags for judging a run: the expected-failures
@@ -94,7 +95,11 @@ func (vf *verdictOpts) verdict(t conformance.Totals, inputs int, variant string)
 			err = fmt.Errorf("%v (%s)", err, strings.Join(why, "; "))
 		}
 	}
-	return &exitError{code: exitFailed, err: err}
+	if t.Errors > 0 {
+		// Input that could not run outranks a failure: see exitStatuses.
+		return failAs(fault.BadInput, err)
+	}
+	return verdictFailed(err)
 }
 
 // relTo is file's path below the directory named on the command line, or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,17 +57,17 @@ func openChainSource(c *cli.Context) (chain.Source, string, error) {
 	if path := c.String("car"); path != "" {
 		src, err := chain.OpenCAR(path, opts...)
 		if err != nil {
-			return nil, "", err
+			return nil, "", badInput(err)
 		}
 		return src, "chain CAR " + path, nil
 	}
 	info, err := chain.FindAPIInfo(os.Getenv, c.String("repo"))
 	if err != nil {
-		return nil, "", fmt.Errorf("no chain source: give --car, or a Lotus node (FULLNODE_API_INFO, --repo, LOTUS_PATH): %w", err)
+		return nil, "", usageErr("no chain source: give --car, or a Lotus node (FULLNODE_API_INFO, --repo, LOTUS_PATH): %w", err)
 	}
 	src, err := chain.Dial(c.Context, info, opts...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", ioTrouble(err)
 	}
 	return src, "Lotus node " + info.String(), nil
 }
@@ -193,7 +194,7 @@ func extractMessage(ctx context.Context, c *cli.Context, src chain.Source, label
 	e := extract.New(src, extractorOptions(c, "message")...)
 	res, err := e.Message(ctx, req)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return extractErr(err)
 	}
 	if res.Mismatch != "" {
 		fmt.Fprintf(c.App.ErrWriter, "tvx: warning: replay disagrees with the chain (kept by --ignore-sanity-checks): %s\n", res.Mismatch)
@@ -242,12 +243,12 @@ func extractTipsets(ctx context.Context, c *cli.Context, src chain.Source, label
 	e := extract.New(src, extractorOptions(c, "tipsets")...)
 	tss, err := e.Range(ctx, from, to)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return extractErr(err)
 	}
 	squash := c.Bool("squash") || !isRange
 	res, err := e.Tipsets(ctx, extract.TipsetRequest{Tipsets: tss, Squash: squash, ID: c.String("id"), IgnoreSanityChecks: c.Bool("ignore-sanity-checks")})
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return extractErr(err)
 	}
 	for _, r := range res {
 		for _, m := range r.Mismatches {
@@ -265,7 +266,7 @@ func extractTipsets(ctx context.Context, c *cli.Context, src chain.Source, label
 		}
 		for _, r := range res {
 			if err := extract.WriteFile(filepath.Join(dir, r.Vector.ID()+".json"), r.Vector); err != nil {
-				return err
+				return ioTrouble(err)
 			}
 		}
 	}
@@ -282,9 +283,9 @@ func writeVectorOut(c *cli.Context, path string, v *schema.Vector) error {
 			return err
 		}
 		_, err = c.App.Writer.Write(b)
-		return err
+		return ioTrouble(err)
 	}
-	return extract.WriteFile(path, v)
+	return ioTrouble(extract.WriteFile(path, v))
 }
 
 // splitRange splits "A..B" (or a single "A", meaning A..A).
@@ -370,12 +371,12 @@ func runExtractMany(c *cli.Context) error {
 	if in != "" {
 		f, err := os.Open(in)
 		if err != nil {
-			return usageErr("--in: %v", err)
+			return badInput(fmt.Errorf("--in: %w", err))
 		}
 		cands, err = extract.ReadCSV(f)
 		f.Close()
 		if err != nil {
-			return usageErr("--in %s: %v", in, err)
+			return badInput(fmt.Errorf("--in %s: %w", in, err))
 		}
 	}
 	src, label, err := openChainSource(c)
@@ -401,13 +402,13 @@ func runExtractMany(c *cli.Context) error {
 		scan := extract.New(src, extractorOptions(c, "scan")...)
 		tss, err := scan.Range(ctx, from, to)
 		if err != nil {
-			return &exitError{code: exitFailed, err: err}
+			return extractErr(err)
 		}
 		if cands, err = scan.ScanUnique(ctx, tss); err != nil {
-			return &exitError{code: exitFailed, err: err}
+			return extractErr(err)
 		}
 		if err := writeCandidates(filepath.Join(outdir, "_candidates.csv"), cands); err != nil {
-			return err
+			return ioTrouble(err)
 		}
 		fmt.Fprintf(c.App.ErrWriter, "scanned %d tipset(s) of %s: %d distinct (receiver code, method, exit code)\n", len(tss), label, len(cands))
 	}
@@ -424,7 +425,7 @@ func runExtractMany(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "%d vector(s) written, %d failed\n", len(results)-failed, failed)
 	if failed > 0 {
-		return &exitError{code: exitFailed}
+		return silentFailure(exitFailed)
 	}
 	return nil
 }
@@ -438,4 +439,14 @@ func writeCandidates(path string, cs []extract.Candidate) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// extractErr classifies an extraction's error: a replay that disagrees with
+// the chain is a verdict; anything else is the chain data's fault unless a
+// system error in it blames the machine.
+func extractErr(err error) error {
+	if errors.Is(err, extract.ErrSanity) {
+		return verdictFailed(err)
+	}
+	return badInput(err)
 }

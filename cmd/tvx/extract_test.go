@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,14 +31,10 @@ func runExtractCLI(t *testing.T, args ...string) (int, string, string) {
 			app.Commands = append(app.Commands, c)
 		}
 	}
+	markActions(app.Commands)
 	err := app.Run(append([]string{"tvx"}, args...))
-	code := exitOK
+	code := exitStatus(err)
 	if err != nil {
-		var ee *exitError
-		code = exitBadArgs
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
 		fmt.Fprintf(&errw, "tvx: %v\n", err)
 	}
 	return code, out.String(), errw.String()

@@ -37,17 +37,17 @@ func openFallback(c *cli.Context) (fb *extract.Fallback, cleanup func(), err err
 	if carPath != "" {
 		s, err := chain.OpenCAR(carPath)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fallback blockstore: %w", err)
+			return nil, nil, badInput(fmt.Errorf("fallback blockstore: %w", err))
 		}
 		src = s
 	} else {
 		info, err := chain.FindAPIInfo(os.Getenv, repo)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fallback blockstore: %w", err)
+			return nil, nil, usageErr("fallback blockstore: %w", err)
 		}
 		s, err := chain.Dial(c.Context, info)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fallback blockstore: %w", err)
+			return nil, nil, ioTrouble(fmt.Errorf("fallback blockstore: %w", err))
 		}
 		src = s
 	}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,7 +40,24 @@ var fullDiskWriters = map[string]func(path string) error{
 // fullDiskLimit is the largest file the child may write.
 const fullDiskLimit = 64 << 10
 
+// fullDiskCLILimit is the largest file a tvx run in the child may write:
+// less than a vector or a chain CAR of one small tipset.
+const fullDiskCLILimit = 4 << 10
+
+// fullDiskCLIEnv holds, separated by US (0x1f), the arguments of a tvx run the
+// re-executed test binary makes under the file size limit; it exits with
+// tvx's status.
+const fullDiskCLIEnv = "TVX_TEST_FULL_DISK_CLI"
+
 func TestMain(m *testing.M) {
+	if args := os.Getenv(fullDiskCLIEnv); args != "" {
+		lim := syscall.Rlimit{Cur: fullDiskCLILimit, Max: fullDiskCLILimit}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			fmt.Fprintln(os.Stderr, "setrlimit:", err)
+			os.Exit(99)
+		}
+		os.Exit(run(append([]string{"tvx"}, strings.Split(args, "\x1f")...), strings.NewReader(""), os.Stdout, os.Stderr))
+	}
 	if name := os.Getenv(fullDiskEnv); name != "" {
 		lim := syscall.Rlimit{Cur: fullDiskLimit, Max: fullDiskLimit}
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
@@ -80,4 +98,18 @@ func TestWritersLeaveNothingOnFullDisk(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runFullDisk runs tvx with args in a child process whose files may not
+// grow past fullDiskCLILimit, and returns its exit status and output.
+func runFullDisk(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fullDiskCLIEnv+"="+strings.Join(args, "\x1f"))
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
 }

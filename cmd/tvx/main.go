@@ -10,30 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Exit statuses.
-const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitBadArgs = 2
-)
-
-// exitError carries an exit status out of a command's action.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func usageErr(format string, args ...any) error {
-	return &exitError{code: exitBadArgs, err: fmt.Errorf(format, args...)}
-}
-
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:      "tvx",
@@ -60,19 +36,13 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 // run executes tvx with args and returns the process exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	markActions(app.Commands)
 	err := app.Run(flagsFirst(app, args))
-	if err == nil {
-		return exitOK
-	}
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "tvx: %v\n", ee.err)
-		}
-		return ee.code
+	if err != nil && (!errors.As(err, &ee) || ee.err != nil) {
+		fmt.Fprintf(stderr, "tvx: %v\n", err)
 	}
-	fmt.Fprintf(stderr, "tvx: %v\n", err)
-	return exitBadArgs
+	return exitStatus(err)
 }
 
 func main() {
