@@ -65,7 +65,7 @@ func (k *kernel) bind(module, name string, retSize int, params []ValueKind, f sy
 // nv16/nv17 surface (builtin-actors v8 and v9).
 func (k *kernel) syscalls() []HostFunction {
 	i32, i64 := I32, I64
-	return []HostFunction{
+	return append(k.cryptoSyscalls(),
 		k.bind("ipld", "block_open", 16, []ValueKind{i32}, k.sysBlockOpen),
 		k.bind("ipld", "block_create", 4, []ValueKind{i64, i32, i32}, k.sysBlockCreate),
 		k.bind("ipld", "block_link", 4, []ValueKind{i32, i64, i32, i32, i32}, k.sysBlockLink),
@@ -98,7 +98,7 @@ func (k *kernel) syscalls() []HostFunction {
 		// Actor debugging is off, as on mainnet nodes.
 		k.bind("debug", "enabled", 4, nil, func(Memory, []uint64) ([]byte, error) { return le32(^uint32(0)), nil }),
 		k.bind("debug", "log", 0, []ValueKind{i32, i32}, func(Memory, []uint64) ([]byte, error) { return nil, nil }),
-	}
+	)
 }
 
 func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
