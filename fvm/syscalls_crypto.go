@@ -9,7 +9,8 @@ import (
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/proof"
 	"golang.org/x/crypto/blake2b"
-	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // the FVM offers RIPEMD-160 to actors
+	//lint:ignore SA1019 the FVM offers RIPEMD-160 to actors, so it must compute it
+	"golang.org/x/crypto/ripemd160"
 	"golang.org/x/crypto/sha3"
 
 	"github.com/tvx-project/tvx/fvm/state"
