@@ -54,16 +54,23 @@ func (a APIInfo) GoString() string {
 }
 
 // ParseAPIInfo reads the FULLNODE_API_INFO form: "token:address", or a
-// bare address. A token is a JWT (base64url segments joined by dots), which
-// is how it is told apart from a URL's scheme.
+// bare address (a multiaddr, which starts with "/", or an http(s)/ws(s)
+// URL). Whatever precedes the first colon of anything else is the token,
+// quotes around it removed. Errors never quote the value, which may hold
+// the token in a shape nobody foresaw; they say which part is wrong.
 func ParseAPIInfo(s string) (APIInfo, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return APIInfo{}, errors.New("API info is empty")
 	}
 	info := APIInfo{Addr: s}
-	if i := strings.IndexByte(s, ':'); i > 0 && looksLikeToken(s[:i]) {
-		info = APIInfo{Addr: s[i+1:], token: s[:i]}
+	if i := strings.IndexByte(s, ':'); i >= 0 && !strings.HasPrefix(s, "/") && !isURLScheme(s[:i]) {
+		info = APIInfo{Addr: strings.TrimSpace(s[i+1:]), token: unquote(strings.TrimSpace(s[:i]))}
+		if info.token == "" {
+			return APIInfo{}, errors.New("API info: empty token before the first ':' (want token:address)")
+		}
+	} else if !strings.HasPrefix(s, "/") && !strings.Contains(s, "://") {
+		return APIInfo{}, errors.New("API info is neither token:address nor an address (value not shown: it may hold the token)")
 	}
 	if _, err := info.DialURL(); err != nil {
 		return APIInfo{}, err
@@ -71,18 +78,30 @@ func ParseAPIInfo(s string) (APIInfo, error) {
 	return info, nil
 }
 
-func looksLikeToken(s string) bool {
-	if !strings.Contains(s, ".") {
-		return false
+// looksLikeJWT reports whether s is shaped like a Lotus API token (a JWT,
+// whose header segment always base64-encodes to "eyJ…"), which would be
+// printed if taken for a host name.
+func looksLikeJWT(s string) bool {
+	return strings.HasPrefix(s, "eyJ") && strings.Contains(s, ".")
+}
+
+// isURLScheme reports whether s is a scheme DialURL accepts, which tells
+// "http://host" from "token:address".
+func isURLScheme(s string) bool {
+	switch strings.ToLower(s) {
+	case "http", "https", "ws", "wss":
+		return true
 	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == '=':
-		default:
-			return false
-		}
+	return false
+}
+
+// unquote removes one pair of matching quotes, as a shell-quoting slip
+// leaves them.
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
 	}
-	return true
+	return s
 }
 
 // APIInfoFromRepo reads a Lotus repo directory: its "api" file holds the
@@ -102,7 +121,7 @@ func APIInfoFromRepo(dir string) (APIInfo, error) {
 	tok, err := os.ReadFile(filepath.Join(dir, "token"))
 	switch {
 	case err == nil:
-		info.token = strings.TrimSpace(string(tok))
+		info.token = unquote(strings.TrimSpace(string(tok)))
 	case !errors.Is(err, os.ErrNotExist):
 		return APIInfo{}, fmt.Errorf("lotus repo %s: token file: %w", dir, err)
 	}
@@ -146,22 +165,29 @@ func expandHome(p string) (string, error) {
 
 // DialURL returns the URL of the node's v1 API. A multiaddr ending in
 // /ws or /wss dials a websocket; /https uses TLS; /http or no transport
-// uses plain HTTP. A URL gets the API path appended, as Lotus does.
+// uses plain HTTP. A URL gets the API path appended, as Lotus does. Errors
+// name what is wrong, never the address itself.
 func (a APIInfo) DialURL() (string, error) {
 	if strings.HasPrefix(a.Addr, "/") {
 		return multiaddrURL(a.Addr)
 	}
 	u, err := url.Parse(a.Addr)
 	if err != nil {
-		return "", fmt.Errorf("API address %q: %w", a.Addr, err)
+		return "", errors.New("API address: not a multiaddr or a URL")
 	}
 	switch u.Scheme {
 	case "http", "https", "ws", "wss":
 	default:
-		return "", fmt.Errorf("API address %q: want a multiaddr or an http(s)/ws(s) URL", a.Addr)
+		return "", errors.New("API address: want a multiaddr or an http(s)/ws(s) URL")
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("API address %q: no host", a.Addr)
+		return "", errors.New("API address: URL has no host")
+	}
+	if looksLikeJWT(u.Hostname()) {
+		return "", errors.New("API address: the host looks like a token; give token:address")
+	}
+	if u.User != nil {
+		return "", errors.New("API address: URL carries credentials; give the token as token:address")
 	}
 	return strings.TrimSuffix(a.Addr, "/") + apiVersionPath, nil
 }
@@ -171,7 +197,7 @@ func (a APIInfo) DialURL() (string, error) {
 func multiaddrURL(ma string) (string, error) {
 	parts := strings.Split(strings.TrimPrefix(ma, "/"), "/")
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("API multiaddr %q: %s", ma, why)
+		return "", fmt.Errorf("API multiaddr: %s", why)
 	}
 	if len(parts) < 4 {
 		return bad("want /<ip4|ip6|dns|dns4|dns6>/<host>/tcp/<port>[/http|/https|/ws|/wss]")
@@ -187,11 +213,14 @@ func multiaddrURL(ma string) (string, error) {
 			return bad("bad IPv6 address")
 		}
 	case "dns", "dns4", "dns6":
-		if host == "" {
-			return bad("empty host name")
+		if host == "" || strings.ContainsAny(host, ":@ ") {
+			return bad("bad host name")
+		}
+		if looksLikeJWT(host) {
+			return bad("the host looks like a token; give token:address")
 		}
 	default:
-		return bad("unsupported protocol /" + parts[0])
+		return bad("unsupported protocol (want ip4, ip6, dns, dns4 or dns6)")
 	}
 	if parts[2] != "tcp" {
 		return bad("want /tcp after the host")
@@ -205,7 +234,7 @@ func multiaddrURL(ma string) (string, error) {
 	case len(rest) == 1 && (rest[0] == "http" || rest[0] == "https" || rest[0] == "ws" || rest[0] == "wss"):
 		scheme = rest[0]
 	default:
-		return bad("unsupported transport /" + strings.Join(rest, "/"))
+		return bad("unsupported transport (want http, https, ws or wss)")
 	}
 	return scheme + "://" + net.JoinHostPort(host, parts[3]) + apiVersionPath, nil
 }

@@ -282,6 +282,8 @@ func TestParseAPIInfo(t *testing.T) {
 		{"http://127.0.0.1:1234", "http://127.0.0.1:1234/rpc/v1", false},
 		{testToken + ":ws://node.example:1234/", "ws://node.example:1234/rpc/v1", true},
 		{"  " + testToken + ":/ip4/1.2.3.4/tcp/9/http\n", "http://1.2.3.4:9/rpc/v1", true},
+		{"token-without-dots:/ip4/127.0.0.1/tcp/1/http", "http://127.0.0.1:1/rpc/v1", true},
+		{`"` + testToken + `":/ip4/127.0.0.1/tcp/1/http`, "http://127.0.0.1:1/rpc/v1", true},
 	} {
 		info, err := chain.ParseAPIInfo(c.in)
 		if err != nil {
@@ -295,7 +297,7 @@ func TestParseAPIInfo(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"", "/ip4/127.0.0.1/tcp/99999/http", "/ip4/300.0.0.1/tcp/1/http", "/ip4/127.0.0.1/udp/1234",
-		"/ip4/127.0.0.1/tcp/1234/quic", "/unix/tmp/sock", "ftp://host:21", testToken + ":", "token-without-dots:/ip4/127.0.0.1/tcp/1/http",
+		"/ip4/127.0.0.1/tcp/1234/quic", "/unix/tmp/sock", "ftp://host:21", testToken + ":",
 	} {
 		if info, err := chain.ParseAPIInfo(bad); err == nil {
 			t.Errorf("%q accepted as %v", bad, info)
