@@ -81,7 +81,7 @@ func TestKernelCoversBundleImports(t *testing.T) {
 	m := builtMachine(t)
 	k := testKernel(t, m)
 	have := map[string][]ValueKind{}
-	for _, f := range k.Functions() {
+	for _, f := range Syscalls(k.cm.m.cfg.NetworkVersion) {
 		have[f.Module+"::"+f.Name] = f.Params
 	}
 	for _, v := range []int{8, 9} {
@@ -124,7 +124,7 @@ func TestHashSyscall(t *testing.T) {
 	if e := call(t, k, mem, "crypto", "hash", 0, 0x99, 100, 3, 200, 64); e != uint32(ErrIllegalArgument) {
 		t.Errorf("unknown hash: errno %d", e)
 	}
-	_, err := hostFn(t, k, "crypto", "verify_consensus_fault").Call(context.Background(), mem, []uint64{300, 0, 0, 0, 0, 0, 0})
+	_, err := hostFn(t, k, "crypto", "verify_consensus_fault").Call(context.Background(), k, mem, []uint64{300, 0, 0, 0, 0, 0, 0})
 	if err == nil {
 		t.Error("verify_consensus_fault answered without an extern")
 	}

@@ -10,8 +10,8 @@ import (
 // on wazero. An Engine is shared by every Machine of a process and must be
 // safe for concurrent use.
 type Engine interface {
-	// Invoke instantiates wasm (the module whose CID is code), links host's
-	// functions, and calls the module's "invoke" export with paramsID,
+	// Invoke instantiates wasm (the module whose CID is code), linked to the
+	// host functions of Syscalls, and calls the module's "invoke" export with paramsID,
 	// returning the block ID it returns. The engine meters Wasm execution
 	// and settles it with host.ChargeExec before every host call and on
 	// return; it stops execution once host.AvailableMilli is exhausted and
@@ -21,10 +21,10 @@ type Engine interface {
 	Invoke(ctx context.Context, code cid.Cid, wasm []byte, host Host, paramsID uint32) (uint32, error)
 }
 
-// Host is what one invocation's kernel offers its engine.
+// Host is what one invocation's kernel offers its engine: the gas account
+// Wasm execution is settled with, and the invocation the syscalls of
+// Syscalls act on (the engine passes it to every HostFunction.Call).
 type Host interface {
-	// Functions lists the syscalls the kernel implements.
-	Functions() []HostFunction
 	// AvailableMilli is the milligas the invocation may still use.
 	AvailableMilli() int64
 	// ChargeExec charges milligas used by Wasm execution since the last
@@ -54,9 +54,10 @@ type Memory interface {
 // HostFunction is one syscall in the FVM's ABI: parameters of the given
 // kinds and one i32 result, the error number (0 for success). A syscall
 // that returns a value takes, as its first parameter, the address where the
-// kernel writes it. Call's error is an abort: it ends the invocation.
+// kernel writes it. Call acts on the invocation h (the Host given to
+// Engine.Invoke); its error is an abort: it ends the invocation.
 type HostFunction struct {
 	Module, Name string
 	Params       []ValueKind
-	Call         func(ctx context.Context, mem Memory, args []uint64) (errno uint32, err error)
+	Call         func(ctx context.Context, h Host, mem Memory, args []uint64) (errno uint32, err error)
 }

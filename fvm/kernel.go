@@ -78,9 +78,6 @@ func (k *kernel) AvailableMilli() int64 { return k.cm.gas.AvailableMilli() }
 // ChargeExec implements Host.
 func (k *kernel) ChargeExec(milli int64) error { return k.cm.gas.ChargeMilli("wasm_exec", milli) }
 
-// Functions implements Host.
-func (k *kernel) Functions() []HostFunction { return k.syscalls() }
-
 // blake2b256 is the only multihash the FVM lets actors link blocks with.
 const blake2b256 = 0xb220
 

@@ -69,7 +69,7 @@ func builtMachine(t *testing.T) *Machine {
 
 func hostFn(t *testing.T, k *kernel, module, name string) HostFunction {
 	t.Helper()
-	for _, f := range k.Functions() {
+	for _, f := range Syscalls(k.cm.m.cfg.NetworkVersion) {
 		if f.Module == module && f.Name == name {
 			return f
 		}
@@ -80,7 +80,7 @@ func hostFn(t *testing.T, k *kernel, module, name string) HostFunction {
 
 func call(t *testing.T, k *kernel, mem flatMemory, module, name string, args ...uint64) uint32 {
 	t.Helper()
-	errno, err := hostFn(t, k, module, name).Call(context.Background(), mem, args)
+	errno, err := hostFn(t, k, module, name).Call(context.Background(), k, mem, args)
 	if err != nil {
 		t.Fatalf("%s::%s aborted: %v", module, name, err)
 	}
@@ -223,11 +223,11 @@ func TestContextRootAndSend(t *testing.T) {
 
 	// abort with a user code ends the invocation with it; a system code
 	// becomes SYS_ILLEGAL_EXIT_CODE.
-	_, err := hostFn(t, k, "vm", "abort").Call(context.Background(), mem, []uint64{18, 0, 0})
+	_, err := hostFn(t, k, "vm", "abort").Call(context.Background(), k, mem, []uint64{18, 0, 0})
 	if a, ok := err.(*actorAbort); !ok || a.code != 18 {
 		t.Errorf("abort 18: %v", err)
 	}
-	_, err = hostFn(t, k, "vm", "abort").Call(context.Background(), mem, []uint64{7, 0, 0})
+	_, err = hostFn(t, k, "vm", "abort").Call(context.Background(), k, mem, []uint64{7, 0, 0})
 	if a, ok := err.(*actorAbort); !ok || a.code != exitIllegalExitCode {
 		t.Errorf("abort 7: %v", err)
 	}
@@ -238,7 +238,7 @@ func TestGasChargeSyscallRunsOutOfGas(t *testing.T) {
 	k := testKernel(t, m)
 	mem := make(flatMemory, 64)
 	copy(mem, "name")
-	_, err := hostFn(t, k, "gas", "charge").Call(context.Background(), mem, []uint64{0, 4, 2_000_000_000})
+	_, err := hostFn(t, k, "gas", "charge").Call(context.Background(), k, mem, []uint64{0, 4, 2_000_000_000})
 	if err != gas.ErrOutOfGas {
 		t.Fatalf("charge beyond the limit: %v", err)
 	}

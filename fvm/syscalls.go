@@ -20,18 +20,22 @@ import (
 // (args excludes the return pointer) and memory, and returns the bytes of
 // its return value (nil when it has none). A *syscallError becomes the
 // error number the actor sees; any other error aborts the invocation.
-type syscall func(mem Memory, args []uint64) ([]byte, error)
+type syscall func(k *kernel, mem Memory, args []uint64) ([]byte, error)
 
 // bind wraps a syscall in the FVM's ABI: every call is charged OnSyscall
 // first; a syscall with a return value of retSize bytes takes the address
 // to write it at as an extra first parameter, checked for room before the
 // syscall runs.
-func (k *kernel) bind(module, name string, retSize int, params []ValueKind, f syscall) HostFunction {
+func bind(module, name string, retSize int, params []ValueKind, f syscall) HostFunction {
 	ps := params
 	if retSize > 0 {
 		ps = append([]ValueKind{I32}, params...)
 	}
-	return HostFunction{Module: module, Name: name, Params: ps, Call: func(_ context.Context, mem Memory, args []uint64) (uint32, error) {
+	return HostFunction{Module: module, Name: name, Params: ps, Call: func(_ context.Context, h Host, mem Memory, args []uint64) (uint32, error) {
+		k, ok := h.(*kernel)
+		if !ok {
+			return 0, fatalf("%s::%s called with a foreign host %T", module, name, h)
+		}
 		if err := k.cm.gas.Charge(k.cm.m.prices.OnSyscall()); err != nil {
 			return 0, err
 		}
@@ -43,7 +47,7 @@ func (k *kernel) bind(module, name string, retSize int, params []ValueKind, f sy
 				return uint32(ErrIllegalArgument), nil
 			}
 		}
-		out, err := f(mem, args)
+		out, err := f(k, mem, args)
 		var se *syscallError
 		if errors.As(err, &se) {
 			return uint32(se.num), nil
@@ -61,43 +65,49 @@ func (k *kernel) bind(module, name string, retSize int, params []ValueKind, f sy
 	}}
 }
 
-// syscalls lists the host functions of the kernel's network version: the
-// nv16/nv17 surface (builtin-actors v8 and v9).
-func (k *kernel) syscalls() []HostFunction {
+// Syscalls lists the host functions the kernel offers actors at network
+// version nv. The list is the same for every invocation: each call finds
+// its invocation's kernel in the Host the engine hands it.
+func Syscalls(nv uint) []HostFunction {
+	return skyrSyscalls()
+}
+
+// skyrSyscalls is the nv16/nv17 surface (builtin-actors v8 and v9).
+func skyrSyscalls() []HostFunction {
 	i32, i64 := I32, I64
-	return append(k.cryptoSyscalls(),
-		k.bind("ipld", "block_open", 16, []ValueKind{i32}, k.sysBlockOpen),
-		k.bind("ipld", "block_create", 4, []ValueKind{i64, i32, i32}, k.sysBlockCreate),
-		k.bind("ipld", "block_link", 4, []ValueKind{i32, i64, i32, i32, i32}, k.sysBlockLink),
-		k.bind("ipld", "block_read", 4, []ValueKind{i32, i32, i32, i32}, k.sysBlockRead),
-		k.bind("ipld", "block_stat", 12, []ValueKind{i32}, k.sysBlockStat),
+	return append(cryptoSyscalls(),
+		bind("ipld", "block_open", 16, []ValueKind{i32}, (*kernel).sysBlockOpen),
+		bind("ipld", "block_create", 4, []ValueKind{i64, i32, i32}, (*kernel).sysBlockCreate),
+		bind("ipld", "block_link", 4, []ValueKind{i32, i64, i32, i32, i32}, (*kernel).sysBlockLink),
+		bind("ipld", "block_read", 4, []ValueKind{i32, i32, i32, i32}, (*kernel).sysBlockRead),
+		bind("ipld", "block_stat", 12, []ValueKind{i32}, (*kernel).sysBlockStat),
 
-		k.bind("self", "root", 4, []ValueKind{i32, i32}, k.sysRoot),
-		k.bind("self", "set_root", 0, []ValueKind{i32}, k.sysSetRoot),
-		k.bind("self", "current_balance", 16, nil, k.sysCurrentBalance),
-		k.bind("self", "self_destruct", 0, []ValueKind{i32, i32}, k.sysSelfDestruct),
+		bind("self", "root", 4, []ValueKind{i32, i32}, (*kernel).sysRoot),
+		bind("self", "set_root", 0, []ValueKind{i32}, (*kernel).sysSetRoot),
+		bind("self", "current_balance", 16, nil, (*kernel).sysCurrentBalance),
+		bind("self", "self_destruct", 0, []ValueKind{i32, i32}, (*kernel).sysSelfDestruct),
 
-		k.bind("actor", "resolve_address", 8, []ValueKind{i32, i32}, k.sysResolveAddress),
-		k.bind("actor", "get_actor_code_cid", 4, []ValueKind{i64, i32, i32}, k.sysGetActorCodeCid),
-		k.bind("actor", "new_actor_address", 4, []ValueKind{i32, i32}, k.sysNewActorAddress),
-		k.bind("actor", "create_actor", 0, []ValueKind{i64, i32}, k.sysCreateActor),
-		k.bind("actor", "get_builtin_actor_type", 4, []ValueKind{i32}, k.sysGetBuiltinActorType),
-		k.bind("actor", "get_code_cid_for_type", 4, []ValueKind{i32, i32, i32}, k.sysGetCodeCidForType),
+		bind("actor", "resolve_address", 8, []ValueKind{i32, i32}, (*kernel).sysResolveAddress),
+		bind("actor", "get_actor_code_cid", 4, []ValueKind{i64, i32, i32}, (*kernel).sysGetActorCodeCid),
+		bind("actor", "new_actor_address", 4, []ValueKind{i32, i32}, (*kernel).sysNewActorAddress),
+		bind("actor", "create_actor", 0, []ValueKind{i64, i32}, (*kernel).sysCreateActor),
+		bind("actor", "get_builtin_actor_type", 4, []ValueKind{i32}, (*kernel).sysGetBuiltinActorType),
+		bind("actor", "get_code_cid_for_type", 4, []ValueKind{i32, i32, i32}, (*kernel).sysGetCodeCidForType),
 
-		k.bind("network", "base_fee", 16, nil, func(Memory, []uint64) ([]byte, error) { return tokenBytes(k.cm.m.cfg.BaseFee) }),
-		k.bind("network", "total_fil_circ_supply", 16, nil, func(Memory, []uint64) ([]byte, error) { return tokenBytes(k.cm.m.cfg.CircSupply) }),
+		bind("network", "base_fee", 16, nil, func(k *kernel, _ Memory, _ []uint64) ([]byte, error) { return tokenBytes(k.cm.m.cfg.BaseFee) }),
+		bind("network", "total_fil_circ_supply", 16, nil, func(k *kernel, _ Memory, _ []uint64) ([]byte, error) { return tokenBytes(k.cm.m.cfg.CircSupply) }),
 
-		k.bind("vm", "abort", 0, []ValueKind{i32, i32, i32}, k.sysAbort),
-		k.bind("vm", "context", 52, nil, k.sysContext),
-		k.bind("send", "send", 20, []ValueKind{i32, i32, i64, i32, i64, i64}, k.sysSend),
-		k.bind("gas", "charge", 0, []ValueKind{i32, i32, i64}, k.sysChargeGas),
+		bind("vm", "abort", 0, []ValueKind{i32, i32, i32}, (*kernel).sysAbort),
+		bind("vm", "context", 52, nil, (*kernel).sysContext),
+		bind("send", "send", 20, []ValueKind{i32, i32, i64, i32, i64, i64}, (*kernel).sysSend),
+		bind("gas", "charge", 0, []ValueKind{i32, i32, i64}, (*kernel).sysChargeGas),
 
-		k.bind("rand", "get_chain_randomness", 32, []ValueKind{i64, i64, i32, i32}, k.sysRandomness(false)),
-		k.bind("rand", "get_beacon_randomness", 32, []ValueKind{i64, i64, i32, i32}, k.sysRandomness(true)),
+		bind("rand", "get_chain_randomness", 32, []ValueKind{i64, i64, i32, i32}, randomnessSyscall(false)),
+		bind("rand", "get_beacon_randomness", 32, []ValueKind{i64, i64, i32, i32}, randomnessSyscall(true)),
 
 		// Actor debugging is off, as on mainnet nodes.
-		k.bind("debug", "enabled", 4, nil, func(Memory, []uint64) ([]byte, error) { return le32(^uint32(0)), nil }),
-		k.bind("debug", "log", 0, []ValueKind{i32, i32}, func(Memory, []uint64) ([]byte, error) { return nil, nil }),
+		bind("debug", "enabled", 4, nil, func(*kernel, Memory, []uint64) ([]byte, error) { return le32(^uint32(0)), nil }),
+		bind("debug", "log", 0, []ValueKind{i32, i32}, func(*kernel, Memory, []uint64) ([]byte, error) { return nil, nil }),
 	)
 }
 
@@ -392,8 +402,8 @@ func (k *kernel) sysChargeGas(mem Memory, args []uint64) ([]byte, error) {
 	return nil, k.cm.gas.ChargeMilli(string(name), int64(args[2])*gas.Milli)
 }
 
-func (k *kernel) sysRandomness(beacon bool) syscall {
-	return func(mem Memory, args []uint64) ([]byte, error) {
+func randomnessSyscall(beacon bool) syscall {
+	return func(k *kernel, mem Memory, args []uint64) ([]byte, error) {
 		entropy, err := slice(mem, args[2], args[3])
 		if err != nil {
 			return nil, err

@@ -19,17 +19,17 @@ import (
 )
 
 // cryptoSyscalls are the crypto module's host functions of nv16/nv17.
-func (k *kernel) cryptoSyscalls() []HostFunction {
+func cryptoSyscalls() []HostFunction {
 	i32, i64 := I32, I64
 	return []HostFunction{
-		k.bind("crypto", "verify_signature", 4, []ValueKind{i32, i32, i32, i32, i32, i32, i32}, k.sysVerifySignature),
-		k.bind("crypto", "hash", 4, []ValueKind{i64, i32, i32, i32, i32}, k.sysHash),
-		k.bind("crypto", "compute_unsealed_sector_cid", 4, []ValueKind{i64, i32, i32, i32, i32}, k.sysComputeUnsealedSectorCid),
-		k.bind("crypto", "verify_post", 4, []ValueKind{i32, i32}, k.sysVerifyPost),
-		k.bind("crypto", "verify_aggregate_seals", 4, []ValueKind{i32, i32}, k.sysVerifyAggregateSeals),
-		k.bind("crypto", "verify_replica_update", 4, []ValueKind{i32, i32}, k.sysVerifyReplicaUpdate),
-		k.bind("crypto", "batch_verify_seals", 0, []ValueKind{i32, i32, i32}, k.sysBatchVerifySeals),
-		k.bind("crypto", "verify_consensus_fault", 20, []ValueKind{i32, i32, i32, i32, i32, i32}, k.sysVerifyConsensusFault),
+		bind("crypto", "verify_signature", 4, []ValueKind{i32, i32, i32, i32, i32, i32, i32}, (*kernel).sysVerifySignature),
+		bind("crypto", "hash", 4, []ValueKind{i64, i32, i32, i32, i32}, (*kernel).sysHash),
+		bind("crypto", "compute_unsealed_sector_cid", 4, []ValueKind{i64, i32, i32, i32, i32}, (*kernel).sysComputeUnsealedSectorCid),
+		bind("crypto", "verify_post", 4, []ValueKind{i32, i32}, (*kernel).sysVerifyPost),
+		bind("crypto", "verify_aggregate_seals", 4, []ValueKind{i32, i32}, (*kernel).sysVerifyAggregateSeals),
+		bind("crypto", "verify_replica_update", 4, []ValueKind{i32, i32}, (*kernel).sysVerifyReplicaUpdate),
+		bind("crypto", "batch_verify_seals", 0, []ValueKind{i32, i32, i32}, (*kernel).sysBatchVerifySeals),
+		bind("crypto", "verify_consensus_fault", 20, []ValueKind{i32, i32, i32, i32, i32, i32}, (*kernel).sysVerifyConsensusFault),
 	}
 }
 
