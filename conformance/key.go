@@ -22,6 +22,20 @@ const digestLen = 12
 // they are, and a vector without a readable id gets "-", so a broken file
 // can be listed as well.
 func VectorKey(data []byte) string {
+	key, _ := inspect(data)
+	return key
+}
+
+// inspect returns data's VectorKey, and whether data looks like a JSON
+// Schema document (it names a "$schema" near its top, which no vector does),
+// as an upstream checkout of the public corpus carries beside its vectors.
+// The check is textual: that upstream schema.json is not strict JSON.
+func inspect(data []byte) (key string, jsonSchema bool) {
+	head := data
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	jsonSchema = bytes.Contains(head, []byte(`"$schema"`))
 	var compact bytes.Buffer
 	sum := sha256.Sum256(data)
 	if json.Compact(&compact, data) == nil {
@@ -33,7 +47,7 @@ func VectorKey(data []byte) string {
 		} `json:"_meta"`
 	}
 	_ = json.Unmarshal(data, &meta) // a vector without an id is keyed "-"
-	return keyID(meta.Meta.ID) + "@" + hex.EncodeToString(sum[:])[:digestLen]
+	return keyID(meta.Meta.ID) + "@" + hex.EncodeToString(sum[:])[:digestLen], jsonSchema
 }
 
 // keyID makes an id usable as one field of a list line.

@@ -189,9 +189,16 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 			v, err = schema.Decode(in.Path, data)
 		}
 	}
-	key := ""
+	key, jsonSchema := "", false
 	if data != nil {
-		key = VectorKey(data)
+		key, jsonSchema = inspect(data)
+	}
+	if err != nil && jsonSchema {
+		if !r.Shard.Has(key, "-") {
+			return nil
+		}
+		o := driver.Outcome{Status: driver.Skip, Reason: "a JSON Schema document, not a vector"}
+		return []Result{r.judge(Result{File: in.Path, Rel: rel, Key: key, Variant: "-"}, o)}
 	}
 	if err != nil {
 		shardKey := key
