@@ -21,6 +21,9 @@ func Decode(name string, data []byte) (*Vector, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, &Error{File: name, Err: fmt.Errorf("not a JSON object: %w", err)}
 	}
+	if field, err := duplicateKey(data); err != nil {
+		return nil, &Error{File: name, Field: field, Err: err}
+	}
 	v := &Vector{Path: name}
 	tv := &v.TestVector
 	fields := []struct {
@@ -39,8 +42,11 @@ func Decode(name string, data []byte) (*Vector, error) {
 	}
 	for _, f := range fields {
 		raw, ok := top[f.key]
-		if !ok || bytes.Equal(raw, []byte("null")) {
+		if !ok || isNull(raw) {
 			continue
+		}
+		if field, err := nullElement(raw); err != nil {
+			return nil, &Error{File: name, Field: f.key + field, Err: err}
 		}
 		if err := json.Unmarshal(raw, f.dst); err != nil {
 			return nil, &Error{File: name, Field: subField(f.key, err), Err: cleanJSONErr(err)}
@@ -79,8 +85,12 @@ func decodePre(name string, raw json.RawMessage) (*Preconditions, error) {
 	}
 	for i, r := range variants {
 		var vr Variant
+		f := fmt.Sprintf("preconditions.variants[%d]", i)
+		if isNull(r) {
+			return nil, fieldErr(name, f, "null")
+		}
 		if err := json.Unmarshal(r, &vr); err != nil {
-			return nil, &Error{File: name, Field: fmt.Sprintf("preconditions.variants[%d]", i), Err: cleanJSONErr(err)}
+			return nil, &Error{File: name, Field: elemField(f, err), Err: cleanJSONErr(err)}
 		}
 		pre.Variants = append(pre.Variants, vr)
 	}
@@ -119,8 +129,12 @@ func decodePost(name string, raw json.RawMessage) (*Postconditions, error) {
 		}
 		for i, rr := range rs {
 			var rc Receipt
+			f := fmt.Sprintf("postconditions.receipts[%d]", i)
+			if isNull(rr) {
+				return nil, fieldErr(name, f, "null")
+			}
 			if err := json.Unmarshal(rr, &rc); err != nil {
-				return nil, &Error{File: name, Field: fmt.Sprintf("postconditions.receipts[%d]", i), Err: cleanJSONErr(err)}
+				return nil, &Error{File: name, Field: elemField(f, err), Err: cleanJSONErr(err)}
 			}
 			post.Receipts = append(post.Receipts, &rc)
 		}
@@ -193,6 +207,31 @@ func decodeBigInt(name, field string, raw json.RawMessage) (*big.Int, error) {
 	return &n, nil
 }
 
+// nullElement finds a null element of a JSON array, which encoding/json
+// would decode as a zero value; it returns the element's "[i]".
+func nullElement(raw json.RawMessage) (string, error) {
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return "", nil // not an array: the field's own decoding says why
+	}
+	for i, e := range elems {
+		if isNull(e) {
+			return fmt.Sprintf("[%d]", i), errors.New("null")
+		}
+	}
+	return "", nil
+}
+
+// elemField names the field inside an array element that a json error is
+// about: "postconditions.receipts[0]" becomes "….receipts[0].gas_used".
+func elemField(elem string, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return elem + "." + te.Field
+	}
+	return elem
+}
+
 // subField turns a json error inside a top-level field into a dotted path.
 func subField(key string, err error) string {
 	var te *json.UnmarshalTypeError
@@ -241,8 +280,8 @@ func (v *Vector) Validate() error {
 		if !KnownNetworkVersion(vr.NetworkVersion) {
 			return fieldErr(name, f+".nv", "unknown network version %d (tvx knows 0..%d)", vr.NetworkVersion, MaxNetworkVersion)
 		}
-		if vr.Epoch < 0 {
-			return fieldErr(name, f+".epoch", "negative epoch %d", vr.Epoch)
+		if vr.Epoch < 0 || vr.Epoch > MaxEpoch {
+			return fieldErr(name, f+".epoch", "epoch %d outside 0..%d", vr.Epoch, MaxEpoch)
 		}
 	}
 	if v.Pre.BaseFee != nil && v.Pre.BaseFee.Sign() < 0 {
@@ -281,6 +320,9 @@ func (v *Vector) Validate() error {
 				}
 			}
 		}
+	}
+	if err := v.checkOffsets(); err != nil {
+		return err
 	}
 	for i, r := range v.Randomness {
 		if len(r.Return) == 0 {

@@ -32,36 +32,75 @@ func LoadFile(path string) (*Vector, error) {
 
 // Walk returns the vector files under root, sorted: every *.json file found
 // recursively, skipping files and directories whose names start with "_" or
-// ".". A root that is a file is returned as is.
+// ".". A root that is a file is returned as is. A subdirectory that cannot
+// be read fails the walk; WalkFound reports it and carries on.
 func Walk(root string) ([]string, error) {
+	found, err := WalkFound(root)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(found))
+	for _, f := range found {
+		if f.Err != nil {
+			return nil, fmt.Errorf("walk %s: %w", root, f.Err)
+		}
+		out = append(out, f.Path)
+	}
+	return out, nil
+}
+
+// Found is one result of WalkFound: a vector file, or (Err set) a
+// directory below the root that could not be read.
+type Found struct {
+	Path string
+	Err  error
+}
+
+// WalkFound is Walk that reports each unreadable subdirectory as one entry
+// with its error, in path order, instead of failing the whole walk. Only an
+// unreadable root is an error.
+func WalkFound(root string) ([]Found, error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return nil, err
 	}
 	if !st.IsDir() {
-		return []string{root}, nil
+		return []Found{{Path: root}}, nil
 	}
-	var out []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	return walkFS(os.DirFS(root), root)
+}
+
+// walkFS walks fsys, naming what it finds below root.
+func walkFS(fsys fs.FS, root string) ([]Found, error) {
+	var out []Found
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		full := filepath.Join(root, filepath.FromSlash(p))
 		if err != nil {
-			return err
+			if p == "." {
+				return err
+			}
+			out = append(out, Found{Path: full, Err: err})
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		name := d.Name()
-		if p != root && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
+		if p != "." && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		if !d.IsDir() && strings.HasSuffix(name, ".json") {
-			out = append(out, p)
+			out = append(out, Found{Path: full})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", root, err)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
 

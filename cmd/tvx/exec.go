@@ -74,15 +74,20 @@ func runExec(c *cli.Context) error {
 		if err != nil {
 			return badInput(err)
 		}
-		files, err := schema.Walk(p)
+		// An unreadable subdirectory is one ERROR line, not an aborted run.
+		found, err := schema.WalkFound(p)
 		if err != nil {
 			return badInput(err)
 		}
 		if !st.IsDir() && len(paths) == 1 {
 			single = true
 		}
-		for _, f := range files {
-			inputs = append(inputs, conformance.Input{Path: f, Rel: relTo(p, f, st.IsDir())})
+		for _, f := range found {
+			in := conformance.Input{Path: f.Path, Rel: relTo(p, f.Path, st.IsDir())}
+			if f.Err != nil {
+				in.Err = &schema.Error{File: f.Path, Err: f.Err}
+			}
+			inputs = append(inputs, in)
 		}
 	}
 	if fromStdin {

@@ -1,0 +1,144 @@
+package schema
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func tipsetSample(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../corpus/public/reward/penalties--penalize-bad-nonce-multiple-miners--tape.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func wantField(t *testing.T, data []byte, field string) {
+	t.Helper()
+	_, err := Decode("x.json", data)
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("want a *schema.Error naming %s, got %v", field, err)
+	}
+	if se.Field != field {
+		t.Fatalf("error %q names field %q, want %q", err, se.Field, field)
+	}
+}
+
+func mutateData(t *testing.T, data []byte, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Offsets and epochs are range-checked at load, so no run can overflow an
+// epoch, start below zero or run null rounds without end.
+func TestEpochRanges(t *testing.T) {
+	ts := tipsetSample(t)
+	setTipsetOffset := func(i int, off any) func(m map[string]any) {
+		return func(m map[string]any) { m["apply_tipsets"].([]any)[i].(map[string]any)["epoch_offset"] = off }
+	}
+	setVariantEpoch := func(e any) func(m map[string]any) {
+		return func(m map[string]any) {
+			m["preconditions"].(map[string]any)["variants"].([]any)[0].(map[string]any)["epoch"] = e
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		field string
+	}{
+		{"huge tipset offset", mutateData(t, ts, setTipsetOffset(0, 1e12)), "apply_tipsets[0].epoch_offset"},
+		{"offset overflowing int64", mutateData(t, ts, setTipsetOffset(0, int64(math.MaxInt64))), "apply_tipsets[0].epoch_offset"},
+		{"null-round run too long", mutateData(t, ts, setTipsetOffset(0, MaxNullRounds+100)), "apply_tipsets[0].epoch_offset"},
+		{"tipsets going back", mutateData(t, ts, setTipsetOffset(0, -1)), "apply_tipsets[0].epoch_offset"},
+		{"epoch below zero after offset", mutateData(t, mutate(t, func(m map[string]any) {}), func(m map[string]any) {
+			m["apply_messages"].([]any)[0].(map[string]any)["epoch_offset"] = -5
+		}), "apply_messages[0].epoch_offset"},
+		{"huge message offset", mutate(t, func(m map[string]any) { m["apply_messages"].([]any)[0].(map[string]any)["epoch_offset"] = 1e12 }), "apply_messages[0].epoch_offset"},
+		{"huge variant epoch", mutate(t, setVariantEpoch(int64(math.MaxInt64))), "preconditions.variants[0].epoch"},
+	} {
+		t.Run(c.name, func(t *testing.T) { wantField(t, c.data, c.field) })
+	}
+	// The real offsets still load.
+	if _, err := Decode("x.json", ts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Schema gaps: null elements, duplicate keys, errors that stop at the
+// element instead of naming the field.
+func TestSchemaStrictness(t *testing.T) {
+	good, err := os.ReadFile(sampleFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(good)
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		field string
+	}{
+		{"null receipt", mutate(t, func(m map[string]any) { m["postconditions"].(map[string]any)["receipts"] = []any{nil} }), "postconditions.receipts[0]"},
+		{"null variant", mutate(t, func(m map[string]any) { m["preconditions"].(map[string]any)["variants"] = []any{nil} }), "preconditions.variants[0]"},
+		{"null message", mutate(t, func(m map[string]any) { m["apply_messages"] = []any{nil} }), "apply_messages[0]"},
+		{"receipt field type", mutate(t, func(m map[string]any) {
+			m["postconditions"].(map[string]any)["receipts"].([]any)[0].(map[string]any)["gas_used"] = "lots"
+		}), "postconditions.receipts[0].gas_used"},
+		{"variant field type", mutate(t, func(m map[string]any) {
+			m["preconditions"].(map[string]any)["variants"].([]any)[0].(map[string]any)["nv"] = "six"
+		}), "preconditions.variants[0].nv"},
+		{"duplicate class", []byte(strings.Replace(s, `"class": "message",`, `"class": "message", "class": "tipset",`, 1)), "class"},
+		{"duplicate nested key", []byte(strings.Replace(s, `"nv": `, `"nv": 0, "nv": `, 1)), "preconditions.variants[0].nv"},
+	} {
+		t.Run(c.name, func(t *testing.T) { wantField(t, c.data, c.field) })
+	}
+}
+
+// errFS is a directory tree in which one subdirectory cannot be read.
+type errFS struct{ fstest.MapFS }
+
+func (e errFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == "locked" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return e.MapFS.ReadDir(name)
+}
+
+// One unreadable subdirectory is one error entry, not an aborted walk.
+func TestWalkUnreadableSubdirectory(t *testing.T) {
+	fsys := errFS{fstest.MapFS{
+		"a.json":        {Data: []byte("{}")},
+		"locked/b.json": {Data: []byte("{}")},
+		"z/c.json":      {Data: []byte("{}")},
+	}}
+	found, err := walkFS(fsys, "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths, bad []string
+	for _, f := range found {
+		paths = append(paths, f.Path)
+		if f.Err != nil {
+			bad = append(bad, f.Path)
+		}
+	}
+	if strings.Join(paths, ",") != "root/a.json,root/locked,root/z/c.json" || len(bad) != 1 || bad[0] != "root/locked" {
+		t.Fatalf("found %v, unreadable %v", paths, bad)
+	}
+}
