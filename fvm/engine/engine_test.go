@@ -1,0 +1,271 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multihash"
+
+	"github.com/tvx-project/tvx/fvm/gas"
+)
+
+// account is a gas tracker like the kernel's: charging more than is
+// available is out of gas, and uses up what was left.
+type account struct {
+	avail   int64
+	charges []int64
+}
+
+var errAccountOutOfGas = errors.New("account: out of gas")
+
+func (a *account) AvailableMilli() int64 { return a.avail }
+func (a *account) ChargeExec(milli int64) error {
+	a.charges = append(a.charges, milli)
+	if milli > a.avail {
+		a.avail = 0
+		return errAccountOutOfGas
+	}
+	a.avail -= milli
+	return nil
+}
+
+func (a *account) total() int64 {
+	var t int64
+	for _, c := range a.charges {
+		t += c
+	}
+	return t
+}
+
+func codeCID(t *testing.T, b []byte) cid.Cid {
+	t.Helper()
+	h, err := multihash.Sum(b, multihash.IDENTITY, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cid.NewCidV1(cid.Raw, h)
+}
+
+func newEngine(t *testing.T, era gas.Era, host ...HostFunc) *Engine {
+	t.Helper()
+	costs, ok := gas.Instructions(era)
+	if !ok {
+		t.Fatalf("no instruction costs for %s", era)
+	}
+	e, err := New(context.Background(), Config{Instructions: costs, MaxWasmStack: 2048, Host: host, NoDiskCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close(context.Background()) })
+	return e
+}
+
+// run compiles m, instantiates it with avail milligas and invokes
+// "invoke"(param).
+func run(t *testing.T, e *Engine, m wmod, avail int64, param uint64) (uint32, *account, error) {
+	t.Helper()
+	wasm := m.bytes()
+	mod, err := e.Compile(context.Background(), codeCID(t, wasm), wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := &account{avail: avail}
+	inst, err := e.Instantiate(context.Background(), mod, InstanceConfig{Account: acct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close(context.Background())
+	ret, err := inst.Invoke(context.Background(), "invoke", param)
+	return ret, acct, err
+}
+
+func oneFunc(code ...byte) wmod {
+	return wmod{
+		types:   [][]byte{typeI32toI32},
+		funcs:   []wfunc{{typ: 0, code: code}},
+		exports: map[string]uint32{"invoke": 0},
+	}
+}
+
+const ins = 4000 // Skyr and Hygge: 4 gas per priced instruction, in milligas
+
+func TestStraightLine(t *testing.T) {
+	// local.get, i32.const, i32.add are priced; end is free: one block of 3.
+	m := oneFunc(opLocalGet, 0, opI32Const, 1, opI32Add, opEnd)
+	for _, era := range []gas.Era{gas.Skyr, gas.Hygge} {
+		ret, acct, err := run(t, newEngine(t, era), m, 1e9, 41)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ret != 42 || acct.total() != 3*ins {
+			t.Errorf("%s: got %d using %d milligas, want 42 using %d", era, ret, acct.total(), 3*ins)
+		}
+	}
+}
+
+func TestBranches(t *testing.T) {
+	// 0 local.get 0; 1 if (result i32); 2 i32.const 10; 3 i32.const 1;
+	// 4 i32.add; 5 else; 6 i32.const 20; 7 end; 8 i32.const 1; 9 i32.add; 10 end
+	// Blocks: {0: local.get, if, i32.const 1, i32.add} = 4 (the code after
+	// the if is entered with the code before it), {2: then} = 3,
+	// {6: else} = 1. Taken: 7 instructions; not taken: 5.
+	m := oneFunc(opLocalGet, 0, opIf, tI32, opI32Const, 10, opI32Const, 1, opI32Add,
+		opElse, opI32Const, 20, opEnd, opI32Const, 1, opI32Add, opEnd)
+	e := newEngine(t, gas.Skyr)
+	for _, c := range []struct {
+		param       uint64
+		ret         uint32
+		instrs      int64
+		description string
+	}{{1, 12, 7, "taken"}, {0, 21, 5, "not taken"}} {
+		ret, acct, err := run(t, e, m, 1e9, c.param)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ret != c.ret || acct.total() != c.instrs*ins {
+			t.Errorf("%s: got %d using %d, want %d using %d", c.description, ret, acct.total(), c.ret, c.instrs*ins)
+		}
+	}
+}
+
+func TestLoop(t *testing.T) {
+	// (local i32) 0 loop; 1 local.get 1; 2 i32.const 1; 3 i32.add;
+	// 4 local.tee 1; 5 local.get 0; 6 i32.lt_u; 7 br_if 0; 8 end;
+	// 9 local.get 1; 10 end
+	// The loop body {1..7} is 7 priced instructions charged per iteration;
+	// the function's own block is the free loop opcode plus local.get 1.
+	m := oneFunc(opLoop, tEmpty, opLocalGet, 1, opI32Const, 1, opI32Add, opLocalTee, 1,
+		opLocalGet, 0, opI32LtU, opBrIf, 0, opEnd, opLocalGet, 1, opEnd)
+	m.funcs[0].groups, m.funcs[0].locals = 1, []byte{1, tI32}
+	e := newEngine(t, gas.Skyr)
+	for _, n := range []uint64{1, 5, 100} {
+		ret, acct, err := run(t, e, m, 1e9, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(1+7*n) * ins
+		if ret != uint32(n) || acct.total() != want {
+			t.Errorf("n=%d: got %d using %d, want %d using %d", n, ret, acct.total(), n, want)
+		}
+	}
+}
+
+func TestEarlyReturn(t *testing.T) {
+	// 0 local.get 0; 1 if; 2 i32.const 7; 3 return; 4 end; 5 i32.const 9;
+	// 6 i32.const 1; 7 i32.add; 8 end
+	// The return branches out of the if, so the code after it is a block
+	// of its own: {0: local.get, if} = 2, {2: i32.const} = 1 (return is
+	// free), {5: 3 instructions}. Return: 3; fall through: 5.
+	m := oneFunc(opLocalGet, 0, opIf, tEmpty, opI32Const, 7, opReturn, opEnd,
+		opI32Const, 9, opI32Const, 1, opI32Add, opEnd)
+	e := newEngine(t, gas.Skyr)
+	ret, acct, err := run(t, e, m, 1e9, 1)
+	if err != nil || ret != 7 || acct.total() != 3*ins {
+		t.Errorf("return: got %d using %d (%v), want 7 using %d", ret, acct.total(), err, 3*ins)
+	}
+	ret, acct, err = run(t, e, m, 1e9, 0)
+	if err != nil || ret != 10 || acct.total() != 5*ins {
+		t.Errorf("fall through: got %d using %d (%v), want 10 using %d", ret, acct.total(), err, 5*ins)
+	}
+}
+
+func TestOutOfGasMidBlock(t *testing.T) {
+	// The whole block (3 instructions) is charged on entry: one milligas
+	// short of it and nothing of it runs.
+	m := oneFunc(opLocalGet, 0, opI32Const, 1, opI32Add, opEnd)
+	e := newEngine(t, gas.Skyr)
+	_, acct, err := run(t, e, m, 3*ins-1, 1)
+	if !errors.Is(err, ErrOutOfGas) {
+		t.Fatalf("got %v, want out of gas", err)
+	}
+	if !errors.Is(err, errAccountOutOfGas) || acct.avail != 0 {
+		t.Errorf("account not settled as out of gas: %v, %d left", err, acct.avail)
+	}
+	if _, acct, err = run(t, e, m, 3*ins, 1); err != nil || acct.avail != 0 {
+		t.Errorf("exactly enough gas: %v, %d left", err, acct.avail)
+	}
+}
+
+func TestHostCallSettlesGas(t *testing.T) {
+	// invoke: 0 local.get 0; 1 call $probe; 2 i32.const 1; 3 i32.add; 4 end
+	// One block of 4, charged before the call; the host then charges 1000
+	// itself, which the Wasm counter must see afterwards.
+	var seen []int64
+	probe := HostFunc{Module: "test", Name: "probe", Params: []ValueType{I32},
+		Call: func(ctx context.Context, inst *Instance, args []uint64) (uint32, error) {
+			acct := inst.cfg.Account.(*account)
+			seen = append(seen, acct.total())
+			acct.avail -= 1000
+			return uint32(args[0]) * 2, nil
+		}}
+	m := wmod{
+		types:   [][]byte{typeI32toI32},
+		imports: []wimport{{"test", "probe", 0}},
+		funcs:   []wfunc{{typ: 0, code: []byte{opLocalGet, 0, opCall, 0, opI32Const, 1, opI32Add, opEnd}}},
+		exports: map[string]uint32{"invoke": 1},
+	}
+	e := newEngine(t, gas.Skyr, probe)
+	ret, acct, err := run(t, e, m, 1e6, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret != 41 || len(seen) != 1 || seen[0] != 4*ins {
+		t.Errorf("got %d, settled %v before the call; want 41, [%d]", ret, seen, 4*ins)
+	}
+	if want := int64(1e6 - 4*ins - 1000); acct.avail != want {
+		t.Errorf("left %d, want %d", acct.avail, want)
+	}
+}
+
+func TestHostAbortPassesThrough(t *testing.T) {
+	boom := errors.New("kernel abort")
+	probe := HostFunc{Module: "test", Name: "probe", Params: []ValueType{I32},
+		Call: func(context.Context, *Instance, []uint64) (uint32, error) { return 0, boom }}
+	m := wmod{
+		types:   [][]byte{typeI32toI32},
+		imports: []wimport{{"test", "probe", 0}},
+		funcs:   []wfunc{{typ: 0, code: []byte{opLocalGet, 0, opCall, 0, opEnd}}},
+		exports: map[string]uint32{"invoke": 1},
+	}
+	_, _, err := run(t, newEngine(t, gas.Skyr, probe), m, 1e6, 1)
+	if err != boom {
+		t.Errorf("got %v, want the host's error unchanged", err)
+	}
+}
+
+func TestTrap(t *testing.T) {
+	m := oneFunc(opUnreachable, opEnd)
+	_, _, err := run(t, newEngine(t, gas.Skyr), m, 1e6, 1)
+	var trap *TrapError
+	if !errors.As(err, &trap) || errors.Is(err, ErrOutOfGas) {
+		t.Errorf("got %v, want a trap", err)
+	}
+}
+
+func TestCompileOncePerCID(t *testing.T) {
+	e := newEngine(t, gas.Skyr)
+	wasm := oneFunc(opLocalGet, 0, opEnd).bytes()
+	c := codeCID(t, wasm)
+	var wg sync.WaitGroup
+	mods := make([]*Module, 8)
+	for i := range mods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := e.Compile(context.Background(), c, wasm)
+			if err != nil {
+				t.Error(err)
+			}
+			mods[i] = m
+		}()
+	}
+	wg.Wait()
+	for _, m := range mods[1:] {
+		if m != mods[0] {
+			t.Fatal("one CID compiled twice")
+		}
+	}
+}
