@@ -118,6 +118,13 @@ func New(src chain.Source, opts ...Option) *Extractor {
 	return &Extractor{src: src, cfg: cfg}
 }
 
+// ErrGenesis is the answer to extracting the genesis tipset: genesis is
+// created with its state, not executed on a parent (the block it names as
+// parent is a fixed pre-genesis ticket block, not a tipset), so there is no
+// execution to record and no vector of it exists. Its state is read with
+// `tvx chain info` or `tvx diff --car`.
+var ErrGenesis = errors.New("the genesis tipset is created, not executed: no vector of it exists (extract from height 1 on)")
+
 // ErrSanity marks an extraction whose replay disagrees with the chain.
 var ErrSanity = errors.New("replay disagrees with the chain")
 

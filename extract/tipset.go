@@ -149,6 +149,9 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 	if id == "" {
 		id = fmt.Sprintf("@%d..@%d", first.Height(), last.Height())
 	}
+	if first.Height() == 0 {
+		return nil, fmt.Errorf("extract tipset 0: %w", ErrGenesis)
+	}
 	parent, err := e.src.TipSet(ctx, first.Parents())
 	if err != nil {
 		return nil, fmt.Errorf("extract tipset %d: parent: %w", first.Height(), err)

@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -27,7 +30,29 @@ func LoadFile(path string) (*Vector, error) {
 	if len(data) > MaxVectorFileSize {
 		return nil, &Error{File: path, Err: fmt.Errorf("file larger than %d bytes", MaxVectorFileSize)}
 	}
+	if looksLikeCAR(data) {
+		return nil, &Error{File: path, Err: errors.New("a CAR file, not a vector: a chain CAR (such as a genesis CAR) is read by `tvx chain info`, `tvx extract --car` and `tvx diff --car`")}
+	}
 	return Decode(path, data)
+}
+
+// carV2Pragma opens every CARv2 file.
+var carV2Pragma = []byte{0x0a, 0xa1, 0x67, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0x02}
+
+// looksLikeCAR reports whether data starts as a CAR does: the CARv2 pragma,
+// or a CARv1 header (a length prefix, then a CBOR map naming its version
+// and roots). A vector file starts with '{' (after whitespace), which no
+// CAR does, so the check cannot turn a vector away.
+func looksLikeCAR(data []byte) bool {
+	if bytes.HasPrefix(data, carV2Pragma) {
+		return true
+	}
+	n, k := binary.Uvarint(data)
+	if k <= 0 || n == 0 || n > uint64(len(data)-k) {
+		return false
+	}
+	header := data[k : k+int(n)]
+	return header[0]&0xe0 == 0xa0 && bytes.Contains(header, []byte("version")) && bytes.Contains(header, []byte("roots"))
 }
 
 // Walk returns the vector files under root, sorted: every *.json file found

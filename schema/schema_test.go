@@ -312,3 +312,14 @@ func TestReadStreamConcatenatedPretty(t *testing.T) {
 		t.Fatalf("read %d vectors, err %v", n, err)
 	}
 }
+
+// A chain CAR handed where a vector is expected is named as a CAR, not
+// reported as malformed JSON.
+func TestLoadFileNamesChainCAR(t *testing.T) {
+	for name, path := range testcorpus.GenesisCARs(t) {
+		_, err := LoadFile(path)
+		if err == nil || !strings.Contains(err.Error(), "a CAR file, not a vector") || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

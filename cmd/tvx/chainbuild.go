@@ -18,8 +18,8 @@ import (
 func chainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "chain",
-		Usage: "make chain data",
-		Subcommands: []*cli.Command{{
+		Usage: "make and read chain data",
+		Subcommands: append([]*cli.Command{{
 			Name:      "build",
 			Usage:     "run a tipset vector on tvx's VM and write the chain it forms as a chain CAR",
 			ArgsUsage: "VECTOR",
@@ -43,7 +43,7 @@ only with --allow-divergence).`,
 				&cli.BoolFlag{Name: "allow-divergence", Usage: "write the chain even if it does not reproduce the vector's postconditions"},
 			},
 			Action: runChainBuild,
-		}},
+		}}, chainReadCommands()...),
 	}
 }
 

@@ -23,12 +23,15 @@ func diffCommand() *cli.Command {
 		Name:  "diff",
 		Usage: "show what differs between two state trees",
 		UsageText: "tvx diff --car FILE ROOT_A ROOT_B\n" +
+			"tvx diff --car FILE ROOT\n" +
 			"tvx diff --vector FILE\n" +
 			"tvx diff --extract DIR < LOG",
 		Description: "Walks both state trees and prints actors added, removed and changed, with\n" +
 			"field-level differences of their decoded state (HAMT and AMT entries included).\n" +
 			"Subtrees with equal CIDs are not read. Blocks missing from the CAR are reported\n" +
-			"and the rest of the diff is still printed.\n\n" +
+			"and the rest of the diff is still printed. A ROOT is a state root, a block\n" +
+			"header CID or a tipset key ({CID,CID}), the last two naming the state their\n" +
+			"header commits to; with one ROOT the actors of that tree are listed.\n\n" +
 			"--vector runs the vector (its first variant, or --variant) on tvx's VM and prints\n" +
 			"the three-way diff of expected vs actual (A), initial vs actual (B) and initial vs\n" +
 			"expected (C); with --pre it diffs the pre-state against the expected post-state.\n" +
@@ -76,27 +79,10 @@ func runDiff(c *cli.Context) error {
 		return nil
 
 	case c.IsSet("car"):
-		if c.NArg() != 2 {
-			return usageErr("diff --car FILE: want two state roots ROOT_A ROOT_B, got %d argument(s)", c.NArg())
+		if c.NArg() != 1 && c.NArg() != 2 {
+			return usageErr("diff --car FILE: want ROOT_A ROOT_B (or one ROOT to list its actors), got %d argument(s)", c.NArg())
 		}
-		a, err := parseRoot("ROOT_A", c.Args().Get(0))
-		if err != nil {
-			return err
-		}
-		b, err := parseRoot("ROOT_B", c.Args().Get(1))
-		if err != nil {
-			return err
-		}
-		path := c.String("car")
-		bs, err := carbs.OpenReadOnly(path)
-		if err != nil {
-			return badInput(fmt.Errorf("car file %s: %w", path, err))
-		}
-		defer bs.Close()
-		if err := statediff.Write(c.Context, c.App.Writer, bs, a, b, opts...); err != nil {
-			return badInput(fmt.Errorf("car file %s: %w", path, err))
-		}
-		return nil
+		return diffCAR(c, c.String("car"), c.Args().Slice(), opts)
 
 	default: // --vector
 		if c.NArg() != 0 {

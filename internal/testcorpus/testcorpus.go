@@ -76,3 +76,19 @@ func Required() bool {
 	}
 	return os.Getenv("CI") != ""
 }
+
+// GenesisCARs returns the real genesis CARs at ../shared/chain beside the
+// repository, by network name ("mainnet", "calibnet"), or skips the test
+// when they are absent.
+func GenesisCARs(tb testing.TB) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	for _, n := range []string{"mainnet", "calibnet"} {
+		p := filepath.Join(RepoRoot(tb), "..", "shared", "chain", "genesis-"+n+".car")
+		if _, err := os.Stat(p); err != nil {
+			tb.Skipf("genesis CARs not found: %v", err)
+		}
+		out[n] = p
+	}
+	return out
+}
