@@ -381,7 +381,7 @@ func (s *Store) ensure(ctx context.Context, v *schema.Vector) (key string, creat
 		}
 		return key, false, nil
 	}
-	carv1, err := v.CARv1(s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
 	if err != nil {
 		return "", false, err
 	}
@@ -599,7 +599,7 @@ func (s *Store) acquire(ctx context.Context, key string) (*dagstore.ShardAccesso
 // shard, and acquires it again.
 func (s *Store) heal(ctx context.Context, key string, v *schema.Vector, cause error) (*dagstore.ShardAccessor, error) {
 	s.log.Logf("WARN corpus store: shard %s (%s): %v; recovering", key, v.Path, cause)
-	carv1, err := v.CARv1(s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
 	if err != nil {
 		return nil, err
 	}
