@@ -37,19 +37,39 @@ type callManager struct {
 	frames []int
 	// invocations counts actor code invocations (not plain transfers).
 	invocations uint64
+	// access tracks state access for Hygge's charges (nil before nv18).
+	access *accessTracker
 }
 
 func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uint64) *callManager {
-	return &callManager{ctx: ctx, m: m, gas: gas.NewTracker(msg.GasLimit, m.cfg.TraceGas), origin: origin, nonce: msg.Nonce, frames: []int{-1}}
+	cm := &callManager{ctx: ctx, m: m, gas: gas.NewTracker(msg.GasLimit, m.cfg.TraceGas), origin: origin, nonce: msg.Nonce, frames: []int{-1}}
+	if m.prices.Era == gas.Hygge {
+		// The preloaded actors, the sender and the receiver are paid for
+		// by the message's inclusion.
+		cm.access = newAccessTracker(m.prices.PreloadedActors)
+		cm.access.recordUpdate(origin)
+		cm.access.recordAddress(msg.From)
+		if id, ok, err := m.tree.LookupID(msg.To); err == nil && ok {
+			cm.access.recordRead(id)
+		}
+		cm.access.recordAddress(msg.To)
+	}
+	return cm
 }
 
 // transaction runs f in a state-tree transaction that is reverted when f
 // fails.
 func (cm *callManager) transaction(f func() ([]byte, error)) ([]byte, error) {
 	cm.m.tree.Begin()
+	if cm.access != nil {
+		cm.access.begin()
+	}
 	ret, err := f()
 	if endErr := cm.m.tree.End(err != nil); endErr != nil {
 		return nil, &fatalError{err: endErr}
+	}
+	if cm.access != nil {
+		cm.access.end(err != nil)
 	}
 	return ret, err
 }
@@ -65,9 +85,9 @@ func (cm *callManager) send(from uint64, to address.Address, method uint64, para
 	cm.depth++
 	defer func() { cm.depth-- }()
 
-	id, ok, err := cm.m.tree.LookupID(to)
+	id, ok, err := cm.resolve(to)
 	if err != nil {
-		return nil, &fatalError{err: err}
+		return nil, err
 	}
 	if !ok {
 		switch to.Protocol() {
@@ -85,11 +105,19 @@ func (cm *callManager) send(from uint64, to address.Address, method uint64, para
 // createAccount creates the account actor of a BLS or secp256k1 address
 // and runs its constructor.
 func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
-	if err := cm.gas.Charge(cm.m.prices.OnCreateActor()); err != nil {
-		return 0, err
+	hygge := cm.access != nil
+	if !hygge {
+		if err := cm.gas.Charge(cm.m.prices.OnCreateActor()); err != nil {
+			return 0, err
+		}
 	}
 	if isBLSZero(addr) {
 		return 0, sysErr(ErrIllegalArgument, "cannot create the bls zero address actor")
+	}
+	if hygge {
+		if err := cm.gas.Charge(cm.m.prices.OnCreateActorHygge(true)); err != nil {
+			return 0, err
+		}
 	}
 	acct, ok := cm.m.bundle.ByName("account")
 	if !ok {
@@ -99,7 +127,12 @@ func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
 	if err != nil {
 		return 0, &fatalError{err: err}
 	}
-	cm.m.tree.SetActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()})
+	if hygge {
+		cm.access.recordAddress(addr)
+	}
+	if err := cm.setActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()}); err != nil {
+		return 0, err
+	}
 	params, err := cborseq.Encode(addrBytes(addr))
 	if err != nil {
 		return 0, &fatalError{err: err}
@@ -113,12 +146,30 @@ func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
 // sendResolved charges the invocation, transfers value and runs the
 // receiver's code (unless the method is a plain send).
 func (cm *callManager) sendResolved(from, to uint64, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
-	act, ok, err := cm.m.tree.GetActor(to)
+	act, ok, err := cm.getActor(to)
 	if err != nil {
-		return nil, &fatalError{err: err}
+		return nil, err
 	}
 	if !ok {
 		return nil, sysErr(ErrNotFound, "actor does not exist: %d", to)
+	}
+	if cm.access != nil {
+		// Hygge prices the transfer and the invocation apart.
+		if !value.IsZero() {
+			if err := cm.gas.Charge(cm.m.prices.OnValueTransfer()); err != nil {
+				return nil, err
+			}
+			if err := cm.transfer(from, to, value); err != nil {
+				return nil, err
+			}
+		}
+		if method == methodSend {
+			return nil, nil
+		}
+		if err := cm.gas.Charge(cm.m.prices.OnInvokeMethod()); err != nil {
+			return nil, err
+		}
+		return cm.invoke(from, to, act, method, params, value)
 	}
 	if err := cm.gas.Charge(cm.m.prices.OnMethodInvocation(!value.IsZero(), method)); err != nil {
 		return nil, err
@@ -139,9 +190,9 @@ func (cm *callManager) transfer(from, to uint64, value abi.TokenAmount) error {
 	if value.Sign() < 0 {
 		return sysErr(ErrIllegalArgument, "attempted to transfer negative value %s", value)
 	}
-	src, ok, err := cm.m.tree.GetActor(from)
+	src, ok, err := cm.getActor(from)
 	if err != nil {
-		return &fatalError{err: err}
+		return err
 	}
 	if !ok {
 		return sysErr(ErrInsufficientFunds, "cannot transfer from non-existent sender %d", from)
@@ -152,18 +203,19 @@ func (cm *callManager) transfer(from, to uint64, value abi.TokenAmount) error {
 	if from == to {
 		return nil
 	}
-	dst, ok, err := cm.m.tree.GetActor(to)
+	dst, ok, err := cm.getActor(to)
 	if err != nil {
-		return &fatalError{err: err}
+		return err
 	}
 	if !ok {
 		return sysErr(ErrNotFound, "cannot transfer to non-existent receiver %d", to)
 	}
 	src.Balance = big.Sub(src.Balance, value)
 	dst.Balance = big.Add(dst.Balance, value)
-	cm.m.tree.SetActor(from, src)
-	cm.m.tree.SetActor(to, dst)
-	return nil
+	if err := cm.setActor(from, src); err != nil {
+		return err
+	}
+	return cm.setActor(to, dst)
 }
 
 // invoke runs the receiver's Wasm code with a fresh kernel in a new call

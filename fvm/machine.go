@@ -174,7 +174,7 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 	if !ok {
 		return rejected(exitcode.SysErrSenderInvalid, penalty, "sender %s not found", msg.From), nil
 	}
-	if !m.isAccountLike(sender) {
+	if !m.validSender(sender) {
 		return rejected(exitcode.SysErrSenderInvalid, penalty, "send not from an account actor (%s)", sender.Code), nil
 	}
 	if msg.Nonce != sender.Nonce {
@@ -221,7 +221,7 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 	default:
 		return nil, fmt.Errorf("%w: unclassified execution error: %v", vm.ErrFatal, exec)
 	}
-	if res.ExitCode != 0 {
+	if res.ExitCode != 0 && m.prices.Era != gas.Hygge {
 		res.Return = nil
 	}
 	res.GasUsed = cm.gas.Used()
@@ -259,20 +259,40 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 	return res, nil
 }
 
-// isAccountLike reports whether an actor may send messages: accounts, and
-// from network version 18 Ethereum accounts and placeholders.
-func (m *Machine) isAccountLike(a *state.Actor) bool {
+// validSender reports whether an actor may send messages: accounts, and
+// from network version 18 Ethereum accounts and placeholders holding an
+// f410 (Ethereum) address that have not sent yet — such a placeholder
+// becomes an Ethereum account as its first message is applied.
+func (m *Machine) validSender(a *state.Actor) bool {
 	e, ok := m.bundle.ByCode(a.Code)
 	if !ok {
 		return false
 	}
-	switch e.Name {
-	case "account":
+	switch {
+	case e.Name == "account":
 		return true
-	case "ethaccount", "placeholder":
-		return m.cfg.NetworkVersion >= 18
+	case m.cfg.NetworkVersion < 18:
+		return false
+	case e.Name == "ethaccount":
+		return true
+	case e.Name == "placeholder" && a.Nonce == 0 && isEthAddress(a.Delegated):
+		if eth, ok := m.bundle.ByName("ethaccount"); ok {
+			a.Code = eth.Code
+			return true
+		}
 	}
 	return false
+}
+
+// eamActorID is the Ethereum Address Manager, the namespace of f410
+// addresses.
+const eamActorID = 10
+
+// isEthAddress reports whether delegated (an address's bytes) is an f4
+// address in the EAM's namespace.
+func isEthAddress(delegated []byte) bool {
+	// Protocol 4, then the namespace as an unsigned LEB128 varint.
+	return len(delegated) >= 2 && delegated[0] == 4 && delegated[1] == eamActorID
 }
 
 func checkMessage(msg *vm.Message) error {

@@ -14,11 +14,23 @@ import (
 	"github.com/tvx-project/tvx/vm"
 )
 
-// TestMainnetTransfers replays every nv17 mainnet vector whose message
-// needs no actor code (plain transfers and messages rejected before
-// execution) and checks receipt and post-state root exactly.
+// TestMainnetTransfers replays every nv17 and nv18 mainnet vector whose
+// message needs no actor code (plain transfers and messages failing before
+// any actor runs) and checks receipt and post-state root exactly: Skyr's
+// and Hygge's inclusion, transfer and state-access charges, fee settlement
+// and the v4 and v5 state trees.
 func TestMainnetTransfers(t *testing.T) {
-	dir := testcorpus.FVMSet(t, "nv17-shark")
+	for _, set := range []struct {
+		name          string
+		actorsVersion int
+		min           int
+	}{{"nv17-shark", 9, 9}, {"nv18-hygge", 10, 1}} {
+		t.Run(set.name, func(t *testing.T) { replayTransfers(t, set.name, set.actorsVersion, set.min) })
+	}
+}
+
+func replayTransfers(t *testing.T, setName string, actorsVersion, minRuns int) {
+	dir := testcorpus.FVMSet(t, setName)
 	files, err := schema.Walk(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +64,7 @@ func TestMainnetTransfers(t *testing.T) {
 		variant := v.Pre.Variants[0]
 		m, err := New(ctx, blocks, v.Pre.StateTree.RootCID, Config{
 			NetworkVersion: variant.NetworkVersion,
-			ActorsVersion:  9,
+			ActorsVersion:  actorsVersion,
 			Epoch:          0,
 			BaseFee:        big.NewFromGo(v.Pre.BaseFee),
 			CircSupply:     big.NewFromGo(v.Pre.CircSupply),
@@ -85,8 +97,8 @@ func TestMainnetTransfers(t *testing.T) {
 		release()
 		ran++
 	}
-	if ran < 5 {
-		t.Fatalf("only %d transfer vectors found", ran)
+	if ran < minRuns {
+		t.Fatalf("only %d transfer vectors found, want %d", ran, minRuns)
 	}
 	t.Logf("%d vectors replayed", ran)
 }

@@ -101,6 +101,32 @@ type PriceList struct {
 	SyscallCost              int64
 	ExternCost               int64
 	ExecInstructionCost      int64
+
+	// Hygge (FIP-0057) prices: state access is charged per actor and
+	// address the first time a message touches it, memory by the byte.
+	ActorLookup          int64
+	ActorUpdate          int64
+	ActorCreateStorage   int64
+	AddressLookup        int64
+	AddressAssignment    int64
+	SigCost              map[byte]scaling
+	HashingCost          map[uint64]scaling
+	TipsetCidLatest      int64
+	TipsetCidHistorical  int64
+	GetRandomnessSeed    int64
+	BlockAllocate        scaling
+	BlockMemcpy          scaling
+	BlockRetentionMin    scaling
+	BlockOpen            scaling
+	BlockPersistStorage  scaling
+	BlockPersistCompute  int64
+	EventValidation      scaling
+	MemoryFillPerByte    int64
+	OnChainMessageScaled scaling
+	OnChainReturnScaled  scaling
+	// PreloadedActors are the actor IDs whose state access is free
+	// (FIP-0055).
+	PreloadedActors []uint64
 }
 
 // window PoSt proof types (abi values) priced by VerifyPostLookup.
@@ -172,12 +198,49 @@ func skyr() *PriceList {
 	}
 }
 
+func hygge() *PriceList {
+	p := skyr()
+	p.Era = Hygge
+	p.OnChainMessageComputeBase = g(38863)
+	p.OnChainMessageScaled = scaling{g(36 * 1300), g(1300)}
+	p.OnChainReturnScaled = scaling{0, g(1300)}
+	p.SendTransferFunds = g(6000)
+	p.SendInvokeMethod = g(75000)
+	p.ActorLookup = g(500_000)
+	p.ActorUpdate = g(475_000)
+	p.ActorCreateStorage = g(650_000)
+	p.AddressLookup = g(1_050_000)
+	p.AddressAssignment = g(1_000_000)
+	p.SigCost = map[byte]scaling{1: {g(1637292), g(10)}, 2: {g(16598605), g(26)}}
+	p.HashingCost = map[uint64]scaling{
+		0x12: {0, g(7)}, 0xb220: {0, g(10)}, 0xb240: {0, g(10)}, 0x1b: {0, g(33)}, 0x1053: {0, g(35)},
+	}
+	p.TipsetCidLatest = g(50_000)
+	p.TipsetCidHistorical = g(215_000)
+	p.VerifyConsensusFault = g(516422)
+	p.GetRandomnessSeed = g(21000)
+	p.BlockAllocate = scaling{0, g(2)}
+	p.BlockMemcpy = scaling{0, 400}
+	p.BlockRetentionMin = scaling{0, g(10)}
+	p.BlockOpen = scaling{g(187440), 0}
+	p.BlockPersistStorage = scaling{g(334000), g(3340)}
+	p.BlockPersistCompute = g(172000)
+	p.EventValidation = scaling{g(1750), g(25)}
+	p.MemoryFillPerByte = 400
+	p.PreloadedActors = []uint64{0, 1, 2, 3, 4, 5, 6, 7, 10, 99}
+	return p
+}
+
+func (s scaling) apply(n int64) int64 { return s.flat + s.scale*n }
+
 // ForNetworkVersion returns a fresh copy of the price list in force at
 // network version nv (16 and later).
 func ForNetworkVersion(nv uint) (*PriceList, error) {
 	switch {
 	case nv == 16 || nv == 17:
 		return skyr(), nil
+	case nv == 18:
+		return hygge(), nil
 	default:
 		return nil, fmt.Errorf("no FVM price list for network version %d", nv)
 	}
@@ -185,12 +248,18 @@ func ForNetworkVersion(nv uint) (*PriceList, error) {
 
 // OnChainMessage is the charge for including a message of size bytes.
 func (p *PriceList) OnChainMessage(size int) Charge {
+	if p.Era == Hygge {
+		return charge("OnChainMessage", p.OnChainMessageComputeBase, p.ActorUpdate+p.OnChainMessageScaled.apply(int64(size)))
+	}
 	return charge("OnChainMessage", p.OnChainMessageComputeBase,
 		(p.OnChainMessageStorageBase+p.OnChainMessageStoragePerByte*int64(size))*p.StorageGasMultiplier)
 }
 
 // OnChainReturnValue is the charge for a receipt's return value of size bytes.
 func (p *PriceList) OnChainReturnValue(size int) Charge {
+	if p.Era == Hygge {
+		return charge("OnChainReturnValue", 0, p.OnChainReturnScaled.apply(int64(size)))
+	}
 	return charge("OnChainReturnValue", 0, p.OnChainReturnValuePerByte*int64(size)*p.StorageGasMultiplier)
 }
 
@@ -215,17 +284,26 @@ func (p *PriceList) OnSyscall() Charge { return charge("OnSyscall", p.SyscallCos
 
 // OnCreateActor is the charge for creating an actor.
 func (p *PriceList) OnCreateActor() Charge {
+	if p.Era == Hygge {
+		return p.OnCreateActorHygge(false)
+	}
 	return charge("OnCreateActor", p.CreateActorCompute, p.CreateActorStorage*p.StorageGasMultiplier)
 }
 
 // OnDeleteActor is the charge (a refund) for deleting an actor.
 func (p *PriceList) OnDeleteActor() Charge {
+	if p.Era == Hygge {
+		return charge("OnDeleteActor", 0, 0)
+	}
 	return charge("OnDeleteActor", 0, p.DeleteActor*p.StorageGasMultiplier)
 }
 
 // OnVerifySignature is the charge for verifying a signature of type sigType
 // (1 secp256k1, 2 BLS) over plainLen bytes.
 func (p *PriceList) OnVerifySignature(sigType byte, plainLen int) Charge {
+	if p.Era == Hygge {
+		return charge("OnVerifySignature", p.SigCost[sigType].apply(int64(plainLen)), 0)
+	}
 	c := p.Secp256k1SigCost
 	if sigType == 2 {
 		c = p.BLSSigCost
@@ -240,6 +318,15 @@ func (p *PriceList) OnRecoverSecpPublicKey() Charge {
 
 // OnHashing is the charge for hashing size bytes.
 func (p *PriceList) OnHashing(size int) Charge { return charge("OnHashing", p.HashingBase, 0) }
+
+// OnHashingWith is the charge for hashing size bytes with the multihash
+// code (Hygge prices hashes per byte and per function).
+func (p *PriceList) OnHashingWith(code uint64, size int) Charge {
+	if p.Era == Hygge {
+		return charge("OnHashing", p.HashingCost[code].apply(int64(size)), 0)
+	}
+	return p.OnHashing(size)
+}
 
 // OnComputeUnsealedSectorCid is the charge for computing an unsealed CID.
 func (p *PriceList) OnComputeUnsealedSectorCid() Charge {
@@ -287,33 +374,57 @@ func (p *PriceList) OnVerifyPost(postProof int64, challenged int) Charge {
 
 // OnVerifyConsensusFault is the charge for the consensus-fault extern.
 func (p *PriceList) OnVerifyConsensusFault() Charge {
+	if p.Era == Hygge {
+		return charge("OnVerifyConsensusFault", 0, p.VerifyConsensusFault)
+	}
 	return charge("OnVerifyConsensusFault", p.ExternCost+p.VerifyConsensusFault, 0)
 }
 
 // OnGetRandomness is the charge for a randomness request with entropyLen bytes.
 func (p *PriceList) OnGetRandomness(entropyLen int) Charge {
+	if p.Era == Hygge {
+		// The seed plus hashing the DST, the 32-byte digest, the round and
+		// the entropy.
+		return charge("OnGetRandomness", 0, p.GetRandomnessSeed+p.HashingCost[0xb220].apply(int64(entropyLen)+8+32+8))
+	}
 	return charge("OnGetRandomness", p.ExternCost+p.GetRandomnessBase+p.GetRandomnessPerByte*int64(entropyLen), 0)
 }
 
 // OnBlockOpenBase is the fixed charge for opening a block.
 func (p *PriceList) OnBlockOpenBase() Charge {
+	if p.Era == Hygge {
+		return charge("OnBlockOpenBase", 0, p.BlockOpen.flat)
+	}
 	return charge("OnBlockOpenBase", p.ExternCost+p.BlockOpenBase, 0)
 }
 
 // OnBlockOpenPerByte is the size-dependent charge for opening a block.
 func (p *PriceList) OnBlockOpenPerByte(size int) Charge {
 	n := int64(size)
+	if p.Era == Hygge {
+		compute := p.BlockAllocate.apply(n) + p.BlockMemcpy.apply(n)
+		open := p.BlockOpen.scale * n
+		surcharge := max(p.BlockRetentionMin.apply(n)-(compute+open), 0)
+		return charge("OnBlockOpenPerByte", compute, open+surcharge)
+	}
 	return charge("OnBlockOpenPerByte", p.BlockOpenMemretPerByte*n+p.BlockMemcpyPerByte*n, 0)
 }
 
 // OnBlockRead is the charge for reading size bytes of a block.
 func (p *PriceList) OnBlockRead(size int) Charge {
+	if p.Era == Hygge {
+		return charge("OnBlockRead", p.BlockMemcpy.apply(int64(size)), 0)
+	}
 	return charge("OnBlockRead", p.BlockReadBase+p.BlockMemcpyPerByte*int64(size), 0)
 }
 
 // OnBlockCreate is the charge for creating a block of size bytes.
 func (p *PriceList) OnBlockCreate(size int) Charge {
 	n := int64(size)
+	if p.Era == Hygge {
+		compute := p.BlockMemcpy.apply(n) + p.BlockAllocate.apply(n)
+		return charge("OnBlockCreate", compute, max(p.BlockRetentionMin.apply(n)-compute, 0))
+	}
 	return charge("OnBlockCreate", p.BlockCreateBase+p.BlockCreateMemretPerByte*n+p.BlockMemcpyPerByte*n, 0)
 }
 
@@ -321,8 +432,41 @@ func (p *PriceList) OnBlockCreate(size int) Charge {
 // two copies (registry to buffer, buffer to store) and its storage.
 func (p *PriceList) OnBlockLink(size int) Charge {
 	n := int64(size)
+	if p.Era == Hygge {
+		compute := p.BlockMemcpy.apply(n) + p.BlockAllocate.apply(n) + p.HashingCost[0xb220].apply(n)
+		return charge("OnBlockLink", compute, p.BlockPersistCompute+p.BlockPersistStorage.apply(n))
+	}
 	return charge("OnBlockLink", p.BlockLinkBase+2*p.BlockMemcpyPerByte*n, p.BlockLinkStoragePerByte*p.StorageGasMultiplier*n)
 }
 
 // OnBlockStat is the charge for a block stat.
 func (p *PriceList) OnBlockStat() Charge { return charge("OnBlockStat", p.BlockStatBase, 0) }
+
+// OnCreateActorHygge is Hygge's actor-creation charge; newAddress adds the
+// assignment and lookup of a new address (creation on send).
+func (p *PriceList) OnCreateActorHygge(newAddress bool) Charge {
+	c := p.ActorCreateStorage
+	if newAddress {
+		c += p.AddressAssignment + p.AddressLookup
+	}
+	return charge("OnCreateActor", 0, c)
+}
+
+// OnValueTransfer is Hygge's charge for moving value in a send.
+func (p *PriceList) OnValueTransfer() Charge {
+	return charge("OnValueTransfer", p.SendTransferFunds, 0)
+}
+
+// OnInvokeMethod is Hygge's charge for invoking actor code.
+func (p *PriceList) OnInvokeMethod() Charge {
+	return charge("OnMethodInvocation", p.SendInvokeMethod, 0)
+}
+
+// OnActorLookup is Hygge's charge for a message's first read of an actor.
+func (p *PriceList) OnActorLookup() Charge { return charge("OnActorLookup", 0, p.ActorLookup) }
+
+// OnActorUpdate is Hygge's charge for a message's first write of an actor.
+func (p *PriceList) OnActorUpdate() Charge { return charge("OnActorUpdate", 0, p.ActorUpdate) }
+
+// OnResolveAddress is Hygge's (zero) charge for an address lookup.
+func (p *PriceList) OnResolveAddress() Charge { return charge("OnResolveAddress", 0, 0) }

@@ -61,3 +61,34 @@ func TestTrackerOutOfGasUsesWholeLimit(t *testing.T) {
 		t.Errorf("trace has %d charges, want 2", n)
 	}
 }
+
+// TestHyggeCharges checks Hygge (FIP-0057) charges that differ from Skyr.
+func TestHyggeCharges(t *testing.T) {
+	p, err := ForNetworkVersion(18)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.OnChainMessage(100); c.Compute != 38863*Milli || c.Other != (475000+36*1300+100*1300)*Milli {
+		t.Errorf("inclusion of 100 bytes: %+v", c)
+	}
+	if c := p.OnCreateActorHygge(true); c.Other != (650000+1000000+1050000)*Milli || c.Compute != 0 {
+		t.Errorf("creation on send: %+v", c)
+	}
+	// A 10-byte block: 2 gas/byte allocation plus 0.4 gas/byte copy is
+	// below the 10 gas/byte retention minimum, so a surcharge fills it.
+	if c := p.OnBlockCreate(10); c.Compute != 24*Milli || c.Other != 76*Milli {
+		t.Errorf("block create of 10 bytes: %+v", c)
+	}
+	if c := p.OnBlockOpenBase(); c.Other != 187440*Milli {
+		t.Errorf("block open base: %+v", c)
+	}
+	if c := p.OnBlockLink(10); c.Compute != 24*Milli+100*Milli || c.Other != (172000+334000+33400)*Milli {
+		t.Errorf("block link of 10 bytes: %+v", c)
+	}
+	if c := p.OnGetRandomness(4); c.Other != (21000+10*(4+48))*Milli {
+		t.Errorf("randomness: %+v", c)
+	}
+	if c := p.OnHashingWith(0x12, 100); c.Compute != 700*Milli {
+		t.Errorf("sha256 of 100 bytes: %+v", c)
+	}
+}
