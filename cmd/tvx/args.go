@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -79,4 +80,38 @@ func subcommand(cmd *cli.Command, name string) *cli.Command {
 		}
 	}
 	return nil
+}
+
+// withUsageLines makes every usage error of cmds (recursively), whether the
+// flag parser or the action found it, print as one line saying what is
+// wrong followed by the command's usage line, instead of the whole help.
+func withUsageLines(cmds []*cli.Command, parent string) {
+	for _, c := range cmds {
+		c := c
+		name := parent + " " + c.Name
+		usage := usageLine(c, name)
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return &exitError{code: exitBadArgs, err: fmt.Errorf("%v\n%s", err, usage)}
+		}
+		if act := c.Action; act != nil {
+			c.Action = func(ctx *cli.Context) error {
+				err := act(ctx)
+				if err != nil && exitStatus(err) == exitBadArgs && !strings.Contains(err.Error(), "\nusage: ") {
+					return usageErr("%v\n%s", err, usage)
+				}
+				return err
+			}
+		}
+		withUsageLines(c.Subcommands, name)
+	}
+}
+
+// usageLine is a command's synopsis and where its flags are described.
+func usageLine(c *cli.Command, name string) string {
+	syn := strings.TrimSpace(c.UsageText)
+	if syn == "" {
+		syn = name + " [flags] " + c.ArgsUsage
+	}
+	syn = strings.ReplaceAll(strings.TrimSpace(syn), "\n", "\n       ")
+	return "usage: " + syn + "\n(" + name + " --help lists the flags)"
 }

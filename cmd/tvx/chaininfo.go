@@ -132,7 +132,10 @@ func diffCAR(c *cli.Context, path string, args []string, opts []statediff.Option
 		writeActors(c.App.Writer, actors)
 		return nil
 	}
-	if err := statediff.Write(c.Context, c.App.Writer, bs, roots[0], roots[1], opts...); err != nil {
+	if err := writeStateDiff(c.Context, c.App.Writer, bs, roots[0], roots[1], opts...); err != nil {
+		if err == errDiffer {
+			return err
+		}
 		return badInput(fmt.Errorf("car file %s: %w", path, err))
 	}
 	return nil

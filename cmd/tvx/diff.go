@@ -45,7 +45,7 @@ func diffCommand() *cli.Command {
 			&cli.BoolFlag{Name: "pre", Usage: "with --vector: diff the pre-state against the expected post-state instead of running the vector"},
 			&cli.BoolFlag{Name: "color", Usage: "colour the diff (default: only when stdout is a terminal)"},
 		},
-		Action: runDiff,
+		Action: diffExit(runDiff),
 	}
 }
 
@@ -111,6 +111,7 @@ func runDiff(c *cli.Context) error {
 			return badInput(fmt.Errorf("%s", o.Reason))
 		case o.StateDiff != "":
 			fmt.Fprint(c.App.Writer, o.StateDiff)
+			return errDiffer
 		default:
 			fmt.Fprintf(c.App.Writer, "%s %s: the post-state root tvx computes is the expected one: no state differences\n", path, variant.ID)
 		}
@@ -131,7 +132,10 @@ func diffPreExpected(c *cli.Context, v *schema.Vector, opts []statediff.Option) 
 		return badInput(fmt.Errorf("vector %s: field car: %w", path, err))
 	}
 	defer bs.Close()
-	if err := statediff.Write(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
+	if err := writeStateDiff(c.Context, c.App.Writer, bs, v.Pre.StateTree.RootCID, v.Post.StateTree.RootCID, opts...); err != nil {
+		if err == errDiffer {
+			return err
+		}
 		return badInput(fmt.Errorf("vector %s: %w", path, err))
 	}
 	return nil

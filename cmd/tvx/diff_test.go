@@ -130,19 +130,19 @@ func stripDurations(s string) string {
 func TestDiffVector(t *testing.T) {
 	path := alteredVector(t, "multisig/basic--ok-create--genesis.json")
 	code, out, errw := runTvx(t, "", "diff", "--vector", path)
-	if code != exitOK || !strings.HasPrefix(out, "-----BEGIN STATEDIFF-----\n----------BEGIN STATEDIFF A----------\n") {
+	if code != diffDiffer || !strings.HasPrefix(out, "-----BEGIN STATEDIFF-----\n----------BEGIN STATEDIFF A----------\n") {
 		t.Fatalf("exit %d, stderr %q, output:\n%s", code, errw, out)
 	}
 	if !strings.Contains(out, "+ f0101 multisig v0.9") {
 		t.Fatalf("the diff does not name the multisig the vector creates:\n%s", out)
 	}
 	good := filepath.Join(sample, "multisig", "basic--ok-create--genesis.json")
-	_, out, _ = runTvx(t, "", "diff", "--vector", good)
-	if !strings.Contains(out, "no state differences") {
+	code, out, _ = runTvx(t, "", "diff", "--vector", good)
+	if code != diffSame || !strings.Contains(out, "no state differences") {
 		t.Fatalf("a passing vector should have no differences:\n%s", out)
 	}
-	_, pre, _ := runTvx(t, "", "diff", "--vector", good, "--pre")
-	if !strings.Contains(pre, "+ f0101 multisig v0.9") {
+	code, pre, _ := runTvx(t, "", "diff", "--vector", good, "--pre")
+	if code != diffDiffer || !strings.Contains(pre, "+ f0101 multisig v0.9") {
 		t.Fatalf("--pre diffs pre-state and expected post-state:\n%s", pre)
 	}
 	if code, _, _ := runTvx(t, "", "diff", "--vector", good, "--variant", "nope"); code != exitBadArgs {

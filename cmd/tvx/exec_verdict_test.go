@@ -115,3 +115,15 @@ func TestExecShardsPartitionSample(t *testing.T) {
 		}
 	}
 }
+
+// A usage error is one line saying what is wrong and the command's usage
+// line, not the whole help.
+func TestUsageErrorIsShort(t *testing.T) {
+	for _, args := range [][]string{{"exec", "--no-such-flag", sample}, {"exec", "--shard", "0/2", sample}} {
+		code, out, errw := runTvx(t, "", args...)
+		lines := strings.Split(strings.TrimSpace(errw), "\n")
+		if code != exitBadArgs || out != "" || len(lines) > 3 || !strings.HasPrefix(lines[1], "usage: tvx exec ") {
+			t.Errorf("tvx %v: exit %d, stdout %q, stderr:\n%s", args, code, out, errw)
+		}
+	}
+}

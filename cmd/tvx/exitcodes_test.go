@@ -59,7 +59,8 @@ func TestExitStatusRows(t *testing.T) {
 		{"diff without a mode", exitBadArgs, []string{"diff"}},
 		{"undecodable message bytes", exitBadInput, []string{"exec", badMessage}},
 		{"bad CAR", exitBadInput, []string{"exec", badCAR}},
-		{"bad CAR in diff", exitBadInput, []string{"diff", "--vector", badCAR}},
+		// tvx diff exits as diff(1): any trouble is 2.
+		{"bad CAR in diff", diffTrouble, []string{"diff", "--vector", badCAR}},
 		{"bad CAR in chain build", exitBadInput, []string{"chain", "build", badCAR, "--out", filepath.Join(t.TempDir(), "c.car")}},
 		{"missing vector", exitBadInput, []string{"exec", filepath.Join(t.TempDir(), "absent.json")}},
 		{"bad file among good", exitBadInput, []string{"exec", good, badMessage}},

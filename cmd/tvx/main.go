@@ -36,6 +36,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 // run executes tvx with args and returns the process exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	withUsageLines(app.Commands, app.Name)
 	markActions(app.Commands)
 	err := app.Run(flagsFirst(app, args))
 	var ee *exitError
