@@ -25,9 +25,9 @@ import (
 
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/internal/testcorpus"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -222,7 +222,7 @@ func (s *memBlocks) Put(_ context.Context, b blocks.Block) error {
 func TestSaveBalancesMissingNode(t *testing.T) {
 	ctx := context.Background()
 	bs := &memBlocks{m: map[cid.Cid]blocks.Block{}}
-	tree, err := state.New(ctx, ipldcbor.NewCborStore(bs), netver.StateTreeVersion(0))
+	tree, err := state.New(ctx, ipldcbor.NewCborStore(bs), protocol.StateTreeVersion(0))
 	if err != nil {
 		t.Fatal(err)
 	}

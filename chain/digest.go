@@ -60,7 +60,7 @@ func RandomnessDigest(ctx context.Context, src Source, key TipSetKey, kind strin
 func (w *walker) randomnessBase(ctx context.Context, key TipSetKey, kind string, epoch abi.ChainEpoch, nv network.Version, round func(abi.ChainEpoch) uint64) ([]byte, error) {
 	switch kind {
 	case RandomnessChain:
-		ts, err := w.randTipSet(ctx, key, epoch, nv < forwardTicketsFrom)
+		ts, err := w.randTipSet(ctx, key, epoch, !w.rules(nv).ForwardTicketRandomness)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func (w *walker) randomnessBase(ctx context.Context, key TipSetKey, kind string,
 		}
 		return t.VRFProof, nil
 	case RandomnessBeacon:
-		if nv >= beaconRoundFrom && epoch >= 0 {
+		if w.rules(nv).BeaconRoundRandomness && epoch >= 0 {
 			var r uint64
 			if round != nil {
 				r = round(epoch)
@@ -86,7 +86,7 @@ func (w *walker) randomnessBase(ctx context.Context, key TipSetKey, kind string,
 			}
 			return e.Data, nil
 		}
-		ts, err := w.randTipSet(ctx, key, epoch, nv < forwardBeaconFrom)
+		ts, err := w.randTipSet(ctx, key, epoch, !w.rules(nv).ForwardBeaconRandomness)
 		if err != nil {
 			return nil, err
 		}

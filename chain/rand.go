@@ -8,20 +8,13 @@ import (
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/crypto"
-	"github.com/filecoin-project/go-state-types/network"
 	"golang.org/x/crypto/blake2b"
 )
 
-// Randomness rules by network version, as data. Chain (ticket) randomness
-// looks back to the tipset below a null round until forwardTicketsFrom,
-// then forward. Beacon randomness takes the latest entry at or below the
-// epoch's tipset until forwardBeaconFrom, the latest at or above it from
-// then, and from beaconRoundFrom the entry of the drand round that belongs
-// to the epoch.
+// Which randomness rules apply is a protocol switch of the network version
+// (protocol.Rules: ForwardTicketRandomness, ForwardBeaconRandomness,
+// BeaconRoundRandomness).
 const (
-	forwardTicketsFrom = network.Version13
-	forwardBeaconFrom  = network.Version13
-	beaconRoundFrom    = network.Version14
 	// beaconSearchDepth is how many tipsets back a beacon entry is looked
 	// for before giving up.
 	beaconSearchDepth = 20
@@ -89,7 +82,7 @@ func (w *walker) randTipSet(ctx context.Context, key TipSetKey, epoch abi.ChainE
 }
 
 func (w *walker) chainRandomness(ctx context.Context, key TipSetKey, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
-	below := w.netVersion(epoch) < forwardTicketsFrom
+	below := !w.rules(w.netVersion(epoch)).ForwardTicketRandomness
 	ts, err := w.randTipSet(ctx, key, epoch, below)
 	if err != nil {
 		return nil, fmt.Errorf("chain randomness: %w", err)

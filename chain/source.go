@@ -3,14 +3,13 @@ package chain
 import (
 	"context"
 	"errors"
+	"github.com/tvx-project/tvx/protocol"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-
-	"github.com/tvx-project/tvx/schema"
 )
 
 // Source answers the chain queries that extracting vectors needs: walking
@@ -182,5 +181,5 @@ func WithCirculatingSupply(cs abi.TokenAmount) Option {
 // runs when the chain moves past it), so a message at epoch h runs under
 // the newest upgrade whose epoch is below h, as Lotus counts it.
 func MainnetNetworkVersion(h abi.ChainEpoch) network.Version {
-	return network.Version(schema.ProtocolAtEpoch(int64(h)).NetworkVersion)
+	return protocol.Mainnet().AtEpoch(h).Version
 }

@@ -303,7 +303,7 @@ func TestNetworkVersionAndCirculatingSupply(t *testing.T) {
 	for _, c := range []struct {
 		h  abi.ChainEpoch
 		nv network.Version
-	}{{0, 0}, {41280, 0}, {41281, 1}, {138720, 3}, {138721, 4}, {1594680, 14}, {1594681, 15}, {2_000_000, 15}} {
+	}{{0, 0}, {41280, 0}, {41281, 1}, {138720, 3}, {138721, 4}, {1594680, 14}, {1594681, 15}, {1960320, 15}, {1960321, 16}} {
 		if got, err := src.NetworkVersion(ctx, c.h); err != nil || got != c.nv {
 			t.Errorf("mainnet version at %d = %d (%v), want %d", c.h, got, err, c.nv)
 		}

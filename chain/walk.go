@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"sync"
 
 	"github.com/filecoin-project/go-address"
@@ -19,11 +20,6 @@ import (
 	"github.com/tvx-project/tvx/vm/state"
 )
 
-// senderIDsFrom is the first network version at which a tipset's messages
-// are ordered per sender by ID address rather than by the address the
-// message names (so two addresses of one actor share a nonce sequence).
-const senderIDsFrom = network.Version13
-
 // blockGetter is the raw-block access the chain walker needs. Get returns an
 // error wrapping ErrNotFound for a missing block.
 type blockGetter interface {
@@ -36,14 +32,16 @@ type blockGetter interface {
 type walker struct {
 	bs         blockGetter
 	netVersion func(abi.ChainEpoch) network.Version
-	head       func(ctx context.Context) (*TipSet, error)
+	// protocol answers the behaviour switches of a network version.
+	protocol *protocol.Table
+	head     func(ctx context.Context) (*TipSet, error)
 
 	mu      sync.Mutex
 	tipsets map[TipSetKey]*TipSet
 }
 
 func newWalker(bs blockGetter, netVersion func(abi.ChainEpoch) network.Version, head func(context.Context) (*TipSet, error)) *walker {
-	return &walker{bs: bs, netVersion: netVersion, head: head, tipsets: make(map[TipSetKey]*TipSet)}
+	return &walker{bs: bs, netVersion: netVersion, protocol: protocol.Mainnet(), head: head, tipsets: make(map[TipSetKey]*TipSet)}
 }
 
 // ipldBlocks adapts the getter to the IPLD store interfaces; writes are
@@ -233,7 +231,7 @@ func (w *walker) executedMessages(ctx context.Context, ts *TipSet) ([]ParentMess
 	var tree *state.Tree
 	// The switch is keyed to the upgrade's epoch itself, which still runs
 	// the old version: tipsets from that epoch on use IDs.
-	if w.netVersion(ts.Height()+1) >= senderIDsFrom {
+	if w.rules(w.netVersion(ts.Height() + 1)).SenderIDs {
 		t, err := state.Load(ctx, w.cborStore(), ts.ParentState())
 		if err != nil {
 			return nil, fmt.Errorf("messages of tipset %d: sender IDs: %w", ts.Height(), err)
@@ -423,4 +421,11 @@ func (w *walker) executedIn(ctx context.Context, ts, pts *TipSet, mc cid.Cid, ta
 		return &MessageLookup{Message: msgs[i].Cid, Receipt: *rs[i], TipSet: ts.Key(), Height: ts.Height()}, nil
 	}
 	return nil, nil
+}
+
+// rules returns the behaviour switches of network version nv (those of the
+// upgrade that brought it); a version the table lacks has none switched on.
+func (w *walker) rules(nv network.Version) protocol.Rules {
+	u, _ := w.protocol.Activation(nv)
+	return u.Rules
 }

@@ -6,6 +6,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ type run struct {
 	// blocks serves the vector's CAR and buffers the VM's writes.
 	blocks *corpus.Buffered
 	log    Logger
+	// protocol is the table the variant's network version is looked up in.
+	protocol *protocol.Table
 }
 
 // Run replays variant of v and reports the outcome. Vectors hinted incorrect
@@ -63,7 +66,7 @@ func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Varia
 	}
 	defer release()
 
-	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger}
+	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: d.cfg.protocol}
 	switch v.Class {
 	case schema.ClassMessage:
 		out = d.execMessageClass(ctx, r)

@@ -85,6 +85,7 @@ func runParams(r *run) (executor.Params, error) {
 	p := executor.Params{
 		Store:          r.blocks,
 		NetworkVersion: network.Version(r.variant.NetworkVersion),
+		Protocol:       r.protocol,
 		CircSupply:     vm.TotalFilecoin(),
 		Rand:           rnd,
 		ChaosActor:     v.ChaosActor(),

@@ -5,6 +5,7 @@ import (
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/driver/fvmexec"
 	"github.com/tvx-project/tvx/driver/legacy"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // Logger receives diagnostic lines. *testing.T satisfies it, as does the
@@ -31,10 +32,22 @@ type config struct {
 	executor executor.Executor
 	// callbacks observe every tipset of tipset-class runs (callbacks.go).
 	callbacks []Callback
+	// protocol is the protocol table variants are looked up in.
+	protocol *protocol.Table
 }
 
 func defaults() config {
-	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: fvmexec.Split{Legacy: legacy.New(), FVM: fvmexec.New()}}
+	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: fvmexec.Split{Legacy: legacy.New(), FVM: fvmexec.New()}, protocol: protocol.Mainnet()}
+}
+
+// WithProtocol makes the driver look variants' network versions up in t
+// instead of the mainnet table (a test network, or a version being added).
+func WithProtocol(t *protocol.Table) Option {
+	return func(c *config) {
+		if t != nil {
+			c.protocol = t
+		}
+	}
 }
 
 // WithLogger sends the driver's diagnostics to l.

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"os"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -164,13 +165,12 @@ func (e *Extractor) circSupply(ctx context.Context, key chain.TipSetKey, class s
 // codename names a variant: the upgrade in force at epoch when its network
 // version is nv, else the first upgrade that introduced nv.
 func codename(nv network.Version, epoch abi.ChainEpoch) string {
-	if p := schema.ProtocolAtEpoch(int64(epoch)); p.NetworkVersion == uint(nv) {
-		return p.Codename
+	t := protocol.Mainnet()
+	if u := t.AtEpoch(epoch); u.Version == nv {
+		return u.Codename
 	}
-	for _, p := range schema.Protocols() {
-		if p.NetworkVersion == uint(nv) {
-			return p.Codename
-		}
+	if u, ok := t.Activation(nv); ok {
+		return u.Codename
 	}
 	return fmt.Sprintf("nv%d", nv)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -16,8 +17,6 @@ import (
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	mh "github.com/multiformats/go-multihash"
-
-	builtin7 "github.com/filecoin-project/specs-actors/v7/actors/builtin"
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/vm/state"
@@ -138,23 +137,6 @@ func WriteCSV(w io.Writer, cs []Candidate) error {
 	return cw.Error()
 }
 
-// methodTables names methods per actor kind (the last part of a code name),
-// from the newest actors version, whose method numbers extend the older
-// ones'. Method 0 is a plain send everywhere.
-var methodTables = map[string]any{
-	"account":          builtin7.MethodsAccount,
-	"init":             builtin7.MethodsInit,
-	"cron":             builtin7.MethodsCron,
-	"reward":           builtin7.MethodsReward,
-	"multisig":         builtin7.MethodsMultisig,
-	"paymentchannel":   builtin7.MethodsPaych,
-	"storagemarket":    builtin7.MethodsMarket,
-	"storagepower":     builtin7.MethodsPower,
-	"storageminer":     builtin7.MethodsMiner,
-	"verifiedregistry": builtin7.MethodsVerifiedRegistry,
-	"system":           struct{ Constructor abi.MethodNum }{1},
-}
-
 // MethodName names method m of the actor with code name code ("Send" for
 // 0; the number itself when the method is unknown).
 func MethodName(code string, m abi.MethodNum) string {
@@ -162,7 +144,7 @@ func MethodName(code string, m abi.MethodNum) string {
 		return "Send"
 	}
 	kind := code[strings.LastIndexByte(code, '/')+1:]
-	if t, ok := methodTables[kind]; ok {
+	if t := builtin.MethodNumbers(kind); t != nil {
 		rv := reflect.ValueOf(t)
 		for i := 0; i < rv.NumField(); i++ {
 			if rv.Field(i).Interface() == m {

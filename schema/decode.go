@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/filecoin-project/go-state-types/network"
+	"github.com/tvx-project/tvx/protocol"
 	"math/big"
 
 	"github.com/filecoin-project/go-address"
@@ -277,8 +279,8 @@ func (v *Vector) Validate() error {
 			return fieldErr(name, f+".id", "duplicate variant %q", vr.ID)
 		}
 		seen[vr.ID] = true
-		if !KnownNetworkVersion(vr.NetworkVersion) {
-			return fieldErr(name, f+".nv", "unknown network version %d (tvx knows 0..%d)", vr.NetworkVersion, MaxNetworkVersion)
+		if known := protocol.Mainnet(); !known.Known(network.Version(vr.NetworkVersion)) {
+			return fieldErr(name, f+".nv", "unknown network version %d (tvx knows 0..%d)", vr.NetworkVersion, known.MaxVersion())
 		}
 		if vr.Epoch < 0 || vr.Epoch > MaxEpoch {
 			return fieldErr(name, f+".epoch", "epoch %d outside 0..%d", vr.Epoch, MaxEpoch)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/tvx-project/tvx/protocol"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,28 +168,6 @@ func TestRandomnessPaddedDigestForm(t *testing.T) {
 	}
 }
 
-func TestProtocolTable(t *testing.T) {
-	for _, c := range []struct {
-		epoch int64
-		name  string
-		nv    uint
-	}{{0, "genesis", 0}, {41280, "genesis", 0}, {41281, "breeze", 1}, {138720, "refuel", 3}, {138721, "actorsv2", 4}, {148889, "liftoff", 5}, {265201, "calico", 7}, {1960320, "ohsnap", 15}, {2000000, "skyr", 16}, {2383681, "shark", 17}, {2683349, "hygge", 18}} {
-		p := ProtocolAtEpoch(c.epoch)
-		if p.Codename != c.name || p.NetworkVersion != c.nv {
-			t.Errorf("epoch %d: got %+v, want %s nv%d", c.epoch, p, c.name, c.nv)
-		}
-	}
-	for _, p := range Protocols() {
-		q, ok := ProtocolByCodename(p.Codename)
-		if !ok || q != p {
-			t.Errorf("codename %s does not round trip", p.Codename)
-		}
-	}
-	if _, err := ActorsVersion(MaxNetworkVersion + 1); err == nil {
-		t.Errorf("nv%d must be unknown", MaxNetworkVersion+1)
-	}
-}
-
 // TestSharedCorpus decodes every public vector and its CAR, and checks the
 // variants' codenames agree with the protocol table.
 func TestSharedCorpus(t *testing.T) {
@@ -207,8 +186,8 @@ func TestSharedCorpus(t *testing.T) {
 		}
 		for _, vr := range v.Pre.Variants {
 			variants++
-			p, ok := ProtocolByCodename(vr.ID)
-			if !ok || p.NetworkVersion != vr.NetworkVersion || vr.Epoch <= p.UpgradeEpoch && p.UpgradeEpoch != 0 {
+			p, ok := protocol.Mainnet().ByCodename(vr.ID)
+			if !ok || uint(p.Version) != vr.NetworkVersion || vr.Epoch <= int64(p.Epoch) && p.Epoch != 0 {
 				t.Errorf("%s: variant %+v disagrees with protocol %+v", f, vr, p)
 			}
 		}

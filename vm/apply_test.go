@@ -11,6 +11,7 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm/gas"
 )
 
@@ -31,7 +32,7 @@ func TestTransferGasAndFees(t *testing.T) {
 		t.Fatalf("exit %d: %s", res.ExitCode, res.Error)
 	}
 	n, _ := msg.ChainLength()
-	pl := gas.ForEpoch(10)
+	pl := genesisPrices(t)
 	want := pl.OnChainMessage(n).Total() + pl.OnMethodInvocation(msg.Value, 0).Total()
 	if res.GasUsed != want {
 		t.Fatalf("gas used %d, want %d (on-chain %d + invocation)", res.GasUsed, want, pl.OnChainMessage(n).Total())
@@ -105,7 +106,7 @@ func TestRejectedMessagesLeaveStateAlone(t *testing.T) {
 			return m
 		}(), exitcode.SysErrOutOfGas, func(m *Message) abi.TokenAmount {
 			n, _ := m.ChainLength()
-			return big.Mul(big.NewInt(100), big.NewInt(gas.ForEpoch(10).OnChainMessage(n).Total()))
+			return big.Mul(big.NewInt(100), big.NewInt(genesisPrices(t).OnChainMessage(n).Total()))
 		}},
 	}
 	for _, c := range cases {
@@ -175,7 +176,7 @@ func TestOutOfGasUsesWholeLimit(t *testing.T) {
 
 	msg := transferMsg(fromKey, toID, 0, 5)
 	n, _ := msg.ChainLength()
-	msg.GasLimit = gas.ForEpoch(10).OnChainMessage(n).Total() + 100 // not enough for the invocation
+	msg.GasLimit = genesisPrices(t).OnChainMessage(n).Total() + 100 // not enough for the invocation
 	res := apply(t, m, msg)
 	if res.ExitCode != exitcode.SysErrOutOfGas || res.GasUsed != msg.GasLimit {
 		t.Fatalf("exit %d gas %d, want exit 7 gas %d", res.ExitCode, res.GasUsed, msg.GasLimit)
@@ -231,4 +232,13 @@ func TestImplicitAccountCreation(t *testing.T) {
 	if len(res.FrameParents) != 2 || res.FrameParents[1] != 0 {
 		t.Errorf("frames %v", res.FrameParents)
 	}
+}
+
+func genesisPrices(t *testing.T) *gas.PriceList {
+	t.Helper()
+	pl, err := gas.ForEra(protocol.PricesGenesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
 }

@@ -39,7 +39,10 @@ func TestWindowPoStBurnExemption(t *testing.T) {
 		{network.Version10, 600000, minerAddr, post, 0, false},
 		{network.Version13, 900000, minerAddr, post, 0, true},
 		{network.Version15, 1600000, minerAddr, post, 0, true},
-		{network.Version12, 343200, minerAddr, post, 0, true}, // not after Claus
+		{network.Version9, 343200, minerAddr, post, 0, true}, // Claus's own epoch: not after it
+		{network.Version9, 343201, minerAddr, post, 0, false},
+		// nv12 never ran at 343200: the rules in force when nv12 activated.
+		{network.Version12, 343200, minerAddr, post, 0, false},
 		{network.Version12, 700000, minerAddr, post, exitcode.ErrIllegalArgument, true},
 		{network.Version12, 700000, minerAddr, post + 1, 0, true},
 		{network.Version12, 700000, otherAddr, post, 0, true},

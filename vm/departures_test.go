@@ -17,14 +17,14 @@ import (
 	multisig0 "github.com/filecoin-project/specs-actors/actors/builtin/multisig"
 	runtime2 "github.com/filecoin-project/specs-actors/v2/actors/runtime"
 
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/chaos"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
 // The tests in this file cover the rules by which tvx departs from Lotus
-// v1.15.3 (see the package documentation of vm/netver): each runs the chaos
+// v1.15.3 (see the package documentation of protocol): each runs the chaos
 // actor, or the small relay actor below, on a hand-built genesis-era state.
 
 // relayActor is a test actor that makes a failing send and then aborts, to
@@ -177,9 +177,9 @@ var departureVersions = []network.Version{network.Version0, network.Version3, ne
 func worldFor(t *testing.T, nv network.Version, chaosBalance abi.TokenAmount) *departureWorld {
 	t.Helper()
 	d := newDepartureWorld(t, chaosBalance)
-	r, err := netver.For(nv)
-	if err != nil {
-		t.Fatal(err)
+	r, ok := protocol.Mainnet().Activation(nv)
+	if !ok {
+		t.Fatalf("no nv%d", nv)
 	}
 	if r.StateTreeVersion == 0 {
 		return d

@@ -6,7 +6,7 @@
 // which each actor invocation sees a Runtime (runtime.go), and finally
 // settles fees (burn, miner tip, refund). Gas prices come from a price list
 // chosen by epoch (vm/gas), per-network-version behaviour from one table
-// (vm/netver), actor code from a registry (vm/actors).
+// (package protocol), actor code from a registry (vm/actors).
 //
 // A Machine executes messages one at a time and is not safe for concurrent
 // use; separate Machines share nothing mutable and may run concurrently.
@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -29,9 +30,9 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/gas"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
@@ -55,8 +56,11 @@ type Blockstore = ipldcbor.IpldBlockstore
 // Config is everything a Machine needs besides its blockstore and state
 // root. Zero fields take the documented defaults.
 type Config struct {
-	// NetworkVersion selects protocol behaviour (see vm/netver).
+	// NetworkVersion selects protocol behaviour (see package protocol).
 	NetworkVersion network.Version
+	// Protocol is the network's protocol table that NetworkVersion and
+	// Epoch are looked up in (default: protocol.Mainnet()).
+	Protocol *protocol.Table
 	// Epoch is the epoch messages execute at.
 	Epoch abi.ChainEpoch
 	// BaseFee is the base fee per unit of gas (default 100 attoFIL).
@@ -68,7 +72,8 @@ type Config struct {
 	Rand Rand
 	// Registry maps code CIDs to actors (default: the builtin actors).
 	Registry *actors.Registry
-	// Prices overrides the price list (default: gas.ForEpoch(Epoch)).
+	// Prices overrides the price list (default: the era the protocol
+	// table resolves for NetworkVersion at Epoch).
 	Prices *gas.PriceList
 	// Verifier verifies SNARK proofs (default: a syscalls.DefaultVerifier).
 	Verifier syscalls.ProofVerifier
@@ -90,7 +95,8 @@ func TotalFilecoin() abi.TokenAmount {
 // Machine applies messages to a state tree.
 type Machine struct {
 	cfg      Config
-	rules    netver.Rules
+	proto    protocol.Protocol
+	rules    protocol.Rules
 	prices   *gas.PriceList
 	registry *actors.Registry
 	bs       Blockstore
@@ -101,7 +107,10 @@ type Machine struct {
 // New loads the state tree at root from bs and returns a Machine ready to
 // apply messages under cfg. ctx bounds every store access the machine makes.
 func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine, error) {
-	rules, err := netver.For(cfg.NetworkVersion)
+	if cfg.Protocol == nil {
+		cfg.Protocol = protocol.Mainnet()
+	}
+	proto, err := cfg.Protocol.Resolve(cfg.NetworkVersion, cfg.Epoch)
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +130,16 @@ func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine
 	}
 	prices := cfg.Prices
 	if prices == nil {
-		prices = gas.ForEpoch(cfg.Epoch)
+		if prices, err = gas.ForEra(proto.PriceEra); err != nil {
+			return nil, err
+		}
 	}
 	store := ipldcbor.NewCborStore(bs)
 	tree, err := state.Load(ctx, store, root)
 	if err != nil {
 		return nil, err
 	}
-	return &Machine{cfg: cfg, rules: rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree}, nil
+	return &Machine{cfg: cfg, proto: proto, rules: proto.Rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree}, nil
 }
 
 // StateTree exposes the machine's state tree (for callers that inspect or
@@ -136,7 +147,7 @@ func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine
 func (m *Machine) StateTree() *state.Tree { return m.tree }
 
 // Rules returns the network-version rules the machine runs under.
-func (m *Machine) Rules() netver.Rules { return m.rules }
+func (m *Machine) Rules() protocol.Rules { return m.rules }
 
 // Flush writes all applied changes and returns the new state root.
 func (m *Machine) Flush(ctx context.Context) (cid.Cid, error) {
@@ -210,7 +221,7 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *Message, chainLen int) 
 	case err != nil:
 		return nil, fmt.Errorf("look up sender %s: %w", msg.From, err)
 	}
-	if actors.KindOf(from.Code) != actors.KindAccount {
+	if builtin.KindOf(from.Code) != builtin.KindAccount {
 		return rejected(exitcode.SysErrSenderInvalid, penalty, "sender %s is not an account actor (code %s)", msg.From, from.Code), nil
 	}
 	if msg.Nonce != from.CallSeqNum {
@@ -351,7 +362,7 @@ func checkMessage(msg *Message) error {
 // burnsBaseFee reports whether the base fee is burned; a successful
 // SubmitWindowedPoSt to a miner was exempt for a while.
 func (m *Machine) burnsBaseFee(msg *Message, code exitcode.ExitCode) (bool, error) {
-	if !m.rules.WindowPoStBurnExemption || m.cfg.Epoch <= netver.ClausEpoch ||
+	if !m.rules.WindowPoStBurnExemption ||
 		code != exitcode.Ok || msg.Method != builtin0.MethodsMiner.SubmitWindowedPoSt {
 		return true, nil
 	}
@@ -362,5 +373,5 @@ func (m *Machine) burnsBaseFee(msg *Message, code exitcode.ExitCode) (bool, erro
 	case err != nil:
 		return false, fmt.Errorf("look up PoSt receiver %s: %w", msg.To, err)
 	}
-	return actors.KindOf(to.Code) != actors.KindMiner, nil
+	return builtin.KindOf(to.Code) != builtin.KindMiner, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -56,10 +57,10 @@ type Runtime struct {
 	entry *actors.Entry
 	// sendCodes holds the failure codes this invocation's sends returned:
 	// the system codes the actor may legitimately re-raise (see
-	// netver.Rules.PoliceAbortCodes).
+	// protocol.Rules.PoliceAbortCodes).
 	sendCodes []exitcode.ExitCode
 	// loans are the state objects handed to the actor that it must not
-	// mutate any more (see netver.Rules.CheckStateMutation).
+	// mutate any more (see protocol.Rules.CheckStateMutation).
 	loans []stateLoan
 }
 
@@ -123,7 +124,7 @@ func (rt *Runtime) StartSpan(string) func() { return func() {} }
 
 // Abortf aborts the invocation with an exit code. It is the actors' way to
 // fail; the runtime's own checks use fail instead. Where the rules police
-// abort codes (netver.Rules.PoliceAbortCodes), a code the actor may not
+// abort codes (protocol.Rules.PoliceAbortCodes), a code the actor may not
 // raise (see mayAbortWith) fails the call as an illegal actor instead.
 func (rt *Runtime) Abortf(code exitcode.ExitCode, msg string, args ...interface{}) {
 	if rt.m.rules.PoliceAbortCodes && !rt.mayAbortWith(code) {
@@ -346,7 +347,7 @@ func (rt *Runtime) originKey() address.Address {
 	if err != nil {
 		return address.Undef
 	}
-	k, err := actors.AccountPubkey(rt.ctx, rt.m.store, a.Code, a.Head)
+	k, err := builtin.AccountPubkey(rt.ctx, rt.m.store, a.Code, a.Head)
 	if err != nil {
 		return address.Undef
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -12,9 +13,8 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 
-	"github.com/tvx-project/tvx/vm/actors"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm/gas"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -136,7 +136,7 @@ func (m *Machine) newFrame(ctx context.Context, call *callContext, parent *Runti
 		}
 		rt.depth = parent.depth + 1
 	}
-	if rt.depth > netver.MaxCallDepth && m.rules.CallDepthLimit {
+	if rt.depth > protocol.MaxCallDepth && m.rules.CallDepthLimit {
 		return nil, &actorError{code: exitcode.SysErrForbidden, msg: "message execution exceeds call depth", raiseInParent: parent != nil}
 	}
 	from, ok, aerr := rt.resolve(p.from)
@@ -182,7 +182,7 @@ func (m *Machine) createAccount(rt *Runtime, addr address.Address) (*state.Actor
 	default:
 		return nil, address.Undef, abortf(exitcode.SysErrInvalidReceiver, "address %s has unsupported protocol %d", addr, addr.Protocol())
 	}
-	code, err := actors.AccountCode(m.rules.ActorsVersion)
+	code, err := builtin.AccountCode(m.rules.ActorsVersion)
 	if err != nil {
 		return nil, address.Undef, escalate(err, "account code")
 	}

@@ -117,7 +117,7 @@ func (rt *Runtime) StateCreate(obj cbor.Marshaler) {
 }
 
 // StateReadonly loads the executing actor's state into obj, which the actor
-// must not modify (see netver.Rules.CheckStateMutation).
+// must not modify (see protocol.Rules.CheckStateMutation).
 func (rt *Runtime) StateReadonly(obj cbor.Unmarshaler) {
 	a, err := rt.m.tree.GetActor(rt.receiver)
 	if err != nil {
@@ -132,7 +132,7 @@ func (rt *Runtime) StateReadonly(obj cbor.Unmarshaler) {
 // StateTransaction loads the executing actor's state into obj, runs f
 // (which may modify obj but not send) and stores the result. Once the
 // transaction has ended, obj must not be modified again outside another
-// transaction (see netver.Rules.CheckStateMutation).
+// transaction (see protocol.Rules.CheckStateMutation).
 func (rt *Runtime) StateTransaction(obj cbor.Er, f func()) {
 	if obj == nil {
 		rt.fail(exitcode.SysErrorIllegalActor, "state transaction needs a state object")

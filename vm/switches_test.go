@@ -3,6 +3,7 @@ package vm_test
 import (
 	"context"
 	"errors"
+	"github.com/tvx-project/tvx/builtin"
 	"testing"
 
 	"github.com/filecoin-project/go-address"
@@ -129,7 +130,7 @@ const netMaxDepth = 4096
 func TestCreateActorUndefinedAddressFromV7(t *testing.T) {
 	for _, nv := range []network.Version{network.Version6, network.Version7, network.Version15} {
 		f, key := chaosFlow(t, nv)
-		code := f.code(actors.KindMultisig)
+		code := f.code(builtin.KindMultisig)
 		res, err := f.try(key, chaos.Address, big.Zero(), chaos.MethodCreateActor,
 			encode(t, &chaos.CreateActorArgs{ActorCID: code, UndefAddress: true, Address: mustIDAddr(t, 0)}))
 		if nv < network.Version7 {

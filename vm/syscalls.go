@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -14,9 +15,7 @@ import (
 
 	rt2 "github.com/filecoin-project/specs-actors/v2/actors/runtime"
 
-	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/gas"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
 
@@ -52,7 +51,7 @@ func (rt *Runtime) keyAddress(a address.Address) (address.Address, error) {
 	if err != nil {
 		return address.Undef, fmt.Errorf("find signer %s: %w", a, err)
 	}
-	return actors.AccountPubkey(rt.ctx, chargedStore{rt}, act.Code, act.Head)
+	return builtin.AccountPubkey(rt.ctx, chargedStore{rt}, act.Code, act.Head)
 }
 
 // HashBlake2b hashes data with blake2b-256.
@@ -120,12 +119,11 @@ func (rt *Runtime) VerifyConsensusFault(h1, h2, extra []byte) (*rt2.ConsensusFau
 // faultEnv gives consensus-fault verification its chain context.
 type faultEnv struct{ rt *Runtime }
 
-func (e faultEnv) CurrEpoch() abi.ChainEpoch       { return e.rt.CurrEpoch() }
-func (e faultEnv) NetworkVersion() network.Version { return e.rt.NetworkVersion() }
-func (e faultEnv) Receiver() address.Address       { return e.rt.Receiver() }
-func (e faultEnv) UpgradeEpoch(nv network.Version) (abi.ChainEpoch, bool) {
-	return netver.UpgradeEpoch(nv)
-}
+func (e faultEnv) CurrEpoch() abi.ChainEpoch        { return e.rt.CurrEpoch() }
+func (e faultEnv) NetworkVersion() network.Version  { return e.rt.NetworkVersion() }
+func (e faultEnv) Receiver() address.Address        { return e.rt.Receiver() }
+func (e faultEnv) FaultBlackouts() []abi.ChainEpoch { return e.rt.m.proto.FaultBlackouts }
+func (e faultEnv) FaultFinalityLimit() bool         { return e.rt.m.rules.FaultFinalityLimit }
 
 // WorkerKey reads the miner's worker key. The VM holds no past states, so
 // it reads the current state: a worker change within the lookback window
@@ -136,7 +134,7 @@ func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, _ abi.Ch
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
-	w, err := actors.MinerWorker(ctx, m.store, act.Code, act.Head)
+	w, err := builtin.MinerWorker(ctx, m.store, act.Code, act.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
@@ -147,7 +145,7 @@ func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, _ abi.Ch
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
-	k, err := actors.AccountPubkey(ctx, m.store, wa.Code, wa.Head)
+	k, err := builtin.AccountPubkey(ctx, m.store, wa.Code, wa.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}

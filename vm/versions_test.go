@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 	"strings"
 	"testing"
 
@@ -36,12 +37,12 @@ import (
 	power7 "github.com/filecoin-project/specs-actors/v7/actors/builtin/power"
 	reward7 "github.com/filecoin-project/specs-actors/v7/actors/builtin/reward"
 
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/statediff"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/chaos"
 	"github.com/tvx-project/tvx/vm/gas"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 	"github.com/tvx-project/tvx/vm/syscalls"
 	"github.com/tvx-project/tvx/vm/vmtest"
@@ -294,7 +295,7 @@ func runFlows(t *testing.T, nv network.Version) {
 		if !f.balance(newKey).Equals(value) {
 			t.Errorf("new account holds %s, want %s", f.balance(newKey), value)
 		}
-		if got := f.codeOf(newKey); got != f.code(actors.KindAccount) {
+		if got := f.codeOf(newKey); got != f.code(builtin.KindAccount) {
 			t.Errorf("implicit account has code %s", got)
 		}
 		var st account0.State
@@ -324,10 +325,10 @@ func runFlows(t *testing.T, nv network.Version) {
 	// from inside the multisig's send).
 	msigCtor := encode(t, &multisig2.ConstructorParams{Signers: []address.Address{alice, bob}, NumApprovalsThreshold: 2})
 	res := f.send(aliceKey, vmtest.InitAddr, vmtest.FIL(10), builtin0.MethodsInit.Exec,
-		encode(t, &init0.ExecParams{CodeCID: f.code(actors.KindMultisig), ConstructorParams: msigCtor}), exitcode.Ok)
+		encode(t, &init0.ExecParams{CodeCID: f.code(builtin.KindMultisig), ConstructorParams: msigCtor}), exitcode.Ok)
 	var msigAddr init0.ExecReturn
 	decode(t, res.Return, &msigAddr)
-	if f.codeOf(msigAddr.IDAddress) != f.code(actors.KindMultisig) || f.idOf(msigAddr.RobustAddress) != msigAddr.IDAddress {
+	if f.codeOf(msigAddr.IDAddress) != f.code(builtin.KindMultisig) || f.idOf(msigAddr.RobustAddress) != msigAddr.IDAddress {
 		t.Fatalf("multisig created as %+v with code %s", msigAddr, f.codeOf(msigAddr.IDAddress))
 	}
 	payee := vmtest.SecpAddress(20)
@@ -355,16 +356,16 @@ func runFlows(t *testing.T, nv network.Version) {
 	if !f.balance(payee).Equals(vmtest.FIL(1)) || !f.balance(msigAddr.IDAddress).Equals(vmtest.FIL(9)) {
 		t.Errorf("after approval: payee %s, multisig %s", f.balance(payee), f.balance(msigAddr.IDAddress))
 	}
-	if f.codeOf(payee) != f.code(actors.KindAccount) {
+	if f.codeOf(payee) != f.code(builtin.KindAccount) {
 		t.Errorf("payee created with code %s", f.codeOf(payee))
 	}
 
 	// 3. Payment channel from alice to bob, funded at creation.
 	res = f.send(aliceKey, vmtest.InitAddr, vmtest.FIL(5), builtin0.MethodsInit.Exec,
-		encode(t, &init0.ExecParams{CodeCID: f.code(actors.KindPaych), ConstructorParams: encode(t, &paych0.ConstructorParams{From: aliceKey, To: bobKey})}), exitcode.Ok)
+		encode(t, &init0.ExecParams{CodeCID: f.code(builtin.KindPaych), ConstructorParams: encode(t, &paych0.ConstructorParams{From: aliceKey, To: bobKey})}), exitcode.Ok)
 	var chAddr init0.ExecReturn
 	decode(t, res.Return, &chAddr)
-	if f.codeOf(chAddr.IDAddress) != f.code(actors.KindPaych) || !f.balance(chAddr.IDAddress).Equals(vmtest.FIL(5)) {
+	if f.codeOf(chAddr.IDAddress) != f.code(builtin.KindPaych) || !f.balance(chAddr.IDAddress).Equals(vmtest.FIL(5)) {
 		t.Fatalf("payment channel %+v: code %s balance %s", chAddr, f.codeOf(chAddr.IDAddress), f.balance(chAddr.IDAddress))
 	}
 	var ch paych0.State // v3 to v7 keep v0.9's channel state layout
@@ -386,7 +387,7 @@ func runFlows(t *testing.T, nv network.Version) {
 			WindowPoStProofType: abi.RegisteredPoStProof_StackedDrgWindow32GiBV1, Peer: abi.PeerID("tvx")}), exitcode.Ok)
 	var miner power0.CreateMinerReturn
 	decode(t, res.Return, &miner)
-	if f.codeOf(miner.IDAddress) != f.code(actors.KindMiner) {
+	if f.codeOf(miner.IDAddress) != f.code(builtin.KindMiner) {
 		t.Fatalf("miner %+v has code %s", miner, f.codeOf(miner.IDAddress))
 	}
 	if got := f.powerMinerCount(av); got != minersBefore+1 {
@@ -396,7 +397,7 @@ func runFlows(t *testing.T, nv network.Version) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, err := actors.MinerWorker(f.ctx, ipldcbor.NewCborStore(f.w.Blocks), minerAct.Code, minerAct.Head); err != nil || w != worker {
+	if w, err := builtin.MinerWorker(f.ctx, ipldcbor.NewCborStore(f.w.Blocks), minerAct.Code, minerAct.Head); err != nil || w != worker {
 		t.Errorf("miner worker %s (%v), want %s", w, err, worker)
 	}
 	// A secp worker is refused by the miner constructor, and the failed
@@ -428,7 +429,7 @@ func runFlows(t *testing.T, nv network.Version) {
 }
 
 // powerMinerCount reads MinerCount from the power actor's state.
-func (f *flow) powerMinerCount(av netver.ActorsVersion) int64 {
+func (f *flow) powerMinerCount(av protocol.ActorsVersion) int64 {
 	f.t.Helper()
 	n, _ := f.powerState(av)
 	return n
@@ -436,7 +437,7 @@ func (f *flow) powerMinerCount(av netver.ActorsVersion) int64 {
 
 // powerState reads the power actor's miner count and claims table, decoding
 // its state with the actors version's own type.
-func (f *flow) powerState(av netver.ActorsVersion) (int64, cid.Cid) {
+func (f *flow) powerState(av protocol.ActorsVersion) (int64, cid.Cid) {
 	f.t.Helper()
 	switch av {
 	case 3:
@@ -465,7 +466,7 @@ func (f *flow) powerState(av netver.ActorsVersion) (int64, cid.Cid) {
 }
 
 // rewardEpoch reads the epoch the reward actor has reached.
-func (f *flow) rewardEpoch(av netver.ActorsVersion) abi.ChainEpoch {
+func (f *flow) rewardEpoch(av protocol.ActorsVersion) abi.ChainEpoch {
 	f.t.Helper()
 	switch av {
 	case 3:
@@ -608,12 +609,12 @@ func TestNetworkVersionSelection(t *testing.T) {
 	activation := []abi.ChainEpoch{0, 41280, 51000, 94000, 138720, 140760, 170000, 265200,
 		272400, 336458, 550321, 665280, 712320, 892800, 1231620, 1594680}
 	actorsVersion := []int{0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 3, 3, 4, 5, 6, 7}
-	treeVersion := []netver.StateTreeVersion{0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 4}
+	treeVersion := []protocol.StateTreeVersion{0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 4}
 	ctx := context.Background()
 	for nv := network.Version0; nv <= network.Version15; nv++ {
 		epoch := activation[nv] + 1
-		if got, ok := netver.UpgradeEpoch(nv); !ok || got != activation[nv] {
-			t.Errorf("nv%d: upgrade epoch %d, want %d", nv, got, activation[nv])
+		if got, ok := protocol.Mainnet().Activation(nv); !ok || got.Epoch != activation[nv] {
+			t.Errorf("nv%d: upgrade epoch %d, want %d", nv, got.Epoch, activation[nv])
 		}
 		w, err := vmtest.New(ctx, nv, vmtest.Options{Epoch: epoch})
 		if err != nil {
@@ -687,7 +688,7 @@ func TestNetworkVersionSelection(t *testing.T) {
 		if nv >= network.Version7 {
 			wantEra = "calico"
 		}
-		if got := gas.ForEpoch(epoch).Era(); got != wantEra {
+		if got := protocol.Mainnet().PricesAt(epoch); got != wantEra {
 			t.Errorf("nv%d: price era %s, want %s", nv, got, wantEra)
 		}
 	}
@@ -732,7 +733,7 @@ func TestChaosAndForeignCodeUnderEachVersion(t *testing.T) {
 			if prev == 1 {
 				prev = 0
 			}
-			foreignAccount, err := actors.Code(prev, actors.KindAccount)
+			foreignAccount, err := builtin.Code(prev, builtin.KindAccount)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -770,8 +771,8 @@ func TestChaosAndForeignCodeUnderEachVersion(t *testing.T) {
 			}
 
 			// Creating actors: this version's code, yes; another's, no.
-			msig := f.code(actors.KindMultisig)
-			oldMsig, err := actors.Code(prev, actors.KindMultisig)
+			msig := f.code(builtin.KindMultisig)
+			oldMsig, err := builtin.Code(prev, builtin.KindMultisig)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tvx-project/tvx/protocol"
 	"context"
 	"errors"
 	"fmt"
@@ -42,8 +43,8 @@ func openChainSource(c *cli.Context) (chain.Source, string, error) {
 	var opts []chain.Option
 	if c.IsSet("nv") {
 		nv := c.Uint("nv")
-		if !schema.KnownNetworkVersion(nv) {
-			return nil, "", usageErr("--nv %d: tvx knows network versions 0..%d", nv, schema.MaxNetworkVersion)
+		if known := protocol.Mainnet(); !known.Known(network.Version(nv)) {
+			return nil, "", usageErr("--nv %d: tvx knows network versions 0..%d", nv, known.MaxVersion())
 		}
 		opts = append(opts, chain.WithNetworkVersion(network.Version(nv)))
 	}

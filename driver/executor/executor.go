@@ -13,6 +13,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -72,6 +73,9 @@ type Params struct {
 	// of a call, null rounds included; the chain's upgrade schedule does
 	// not apply and no migration runs.
 	NetworkVersion network.Version
+	// Protocol is the protocol table NetworkVersion is looked up in (nil:
+	// mainnet's).
+	Protocol *protocol.Table
 	// CircSupply is the circulating supply actors see.
 	CircSupply abi.TokenAmount
 	// Rand supplies randomness.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
@@ -16,7 +17,6 @@ import (
 	"github.com/tvx-project/tvx/driver/trace"
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/bundle"
-	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
@@ -60,10 +60,15 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 	if err != nil {
 		return nil, err
 	}
-	av, err := schema.ActorsVersion(uint(req.NetworkVersion))
-	if err != nil {
-		return nil, err
+	table := req.Protocol
+	if table == nil {
+		table = protocol.Mainnet()
 	}
+	up, ok := table.Activation(req.NetworkVersion)
+	if !ok {
+		return nil, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", req.NetworkVersion, table.Network(), table.MaxVersion())
+	}
+	av := int(up.ActorsVersion)
 	var verifier syscalls.ProofVerifier
 	if x.newVerifier != nil {
 		verifier = x.newVerifier()

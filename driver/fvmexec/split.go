@@ -2,15 +2,14 @@ package fvmexec
 
 import (
 	"context"
+	"github.com/tvx-project/tvx/protocol"
 
 	"github.com/tvx-project/tvx/driver/executor"
 )
 
-// firstFVMVersion is the first network version the FVM runs.
-const firstFVMVersion = 16
-
-// Split sends requests of network versions before 16 to legacy and the
-// rest to fvm, so one driver runs vectors of every era.
+// Split sends each request to the VM its network version's row in the
+// protocol table names (legacy before nv16, the FVM from it on mainnet),
+// so one driver runs vectors of every era.
 type Split struct {
 	Legacy, FVM executor.Executor
 }
@@ -18,7 +17,11 @@ type Split struct {
 var _ executor.Executor = Split{}
 
 func (s Split) pick(p executor.Params) executor.Executor {
-	if p.NetworkVersion >= firstFVMVersion {
+	table := p.Protocol
+	if table == nil {
+		table = protocol.Mainnet()
+	}
+	if up, ok := table.Activation(p.NetworkVersion); ok && up.VM == protocol.FVM {
 		return s.FVM
 	}
 	return s.Legacy

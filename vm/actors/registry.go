@@ -1,49 +1,19 @@
 // Package actors maps actor code CIDs to the Go implementations of each
-// specs-actors version and knows the few per-version facts the VM itself
-// needs (the account code to create, how to read init and account state).
+// specs-actors version (listed in package builtin) and their method tables.
 package actors
 
 import (
 	"fmt"
 	"reflect"
-	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	rtt "github.com/filecoin-project/go-state-types/rt"
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/builtin"
+	"github.com/tvx-project/tvx/protocol"
 )
-
-// Kinds of builtin actors, as named in their code CIDs ("fil/<v>/<kind>").
-const (
-	KindSystem       = "system"
-	KindInit         = "init"
-	KindCron         = "cron"
-	KindAccount      = "account"
-	KindPower        = "storagepower"
-	KindMiner        = "storageminer"
-	KindMarket       = "storagemarket"
-	KindPaych        = "paymentchannel"
-	KindMultisig     = "multisig"
-	KindReward       = "reward"
-	KindVerifiedRegs = "verifiedregistry"
-)
-
-// KindOf returns the builtin kind of a code CID ("account", "init", ...) or
-// "" when the code is not a builtin actor code.
-func KindOf(code cid.Cid) string {
-	name, ok := codeName(code)
-	if !ok {
-		return ""
-	}
-	parts := strings.SplitN(name, "/", 3)
-	if len(parts) != 3 || parts[0] != "fil" {
-		return ""
-	}
-	return parts[2]
-}
 
 // Method is one exported actor method, ready to be called by reflection.
 type Method struct {
@@ -81,7 +51,7 @@ type Entry struct {
 	Kind  string
 	// Version is the actors version the code belongs to; AnyVersion entries
 	// (test actors such as chaos) run under every network version.
-	Version    netver.ActorsVersion
+	Version    protocol.ActorsVersion
 	AnyVersion bool
 	methods    []*Method
 }
@@ -96,7 +66,7 @@ func (e *Entry) Method(num abi.MethodNum) (Method, bool) {
 
 // RunsUnder reports whether the actor may execute (or be created) when
 // actors version v is in force.
-func (e *Entry) RunsUnder(v netver.ActorsVersion) bool {
+func (e *Entry) RunsUnder(v protocol.ActorsVersion) bool {
 	return e.AnyVersion || e.Version == v
 }
 
@@ -115,8 +85,8 @@ func NewRegistry() *Registry {
 // supported actors version.
 func NewBuiltinRegistry() (*Registry, error) {
 	r := NewRegistry()
-	for _, v := range Versions() {
-		if err := r.Register(v, false, versions[v].builtins()...); err != nil {
+	for _, v := range builtin.Versions() {
+		if err := r.Register(v, false, builtin.Actors(v)...); err != nil {
 			return nil, fmt.Errorf("actors version %d: %w", v, err)
 		}
 	}
@@ -136,7 +106,7 @@ func (r *Registry) Clone() *Registry {
 // Register adds actor implementations of actors version v (any version if
 // anyVersion). Every export must have the shape func(R, *P) M where R is an
 // interface (the runtime), P a CBOR-decodable type and M a CBOR marshaler.
-func (r *Registry) Register(v netver.ActorsVersion, anyVersion bool, list ...rtt.VMActor) error {
+func (r *Registry) Register(v protocol.ActorsVersion, anyVersion bool, list ...rtt.VMActor) error {
 	for _, a := range list {
 		methods, err := methodTable(a)
 		if err != nil {
@@ -145,7 +115,7 @@ func (r *Registry) Register(v netver.ActorsVersion, anyVersion bool, list ...rtt
 		r.byCode[a.Code()] = &Entry{
 			Actor:      a,
 			Code:       a.Code(),
-			Kind:       KindOf(a.Code()),
+			Kind:       builtin.KindOf(a.Code()),
 			Version:    v,
 			AnyVersion: anyVersion,
 			methods:    methods,

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -13,7 +14,7 @@ import (
 	builtin7 "github.com/filecoin-project/specs-actors/v7/actors/builtin"
 	"github.com/ipfs/go-cid"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 func TestBuiltinRegistry(t *testing.T) {
@@ -26,10 +27,10 @@ func TestBuiltinRegistry(t *testing.T) {
 		kind    string
 		version int
 	}{
-		{builtin0.AccountActorCodeID, KindAccount, 0},
-		{builtin2.AccountActorCodeID, KindAccount, 2},
-		{builtin0.StorageMinerActorCodeID, KindMiner, 0},
-		{builtin2.MultisigActorCodeID, KindMultisig, 2},
+		{builtin0.AccountActorCodeID, builtin.KindAccount, 0},
+		{builtin2.AccountActorCodeID, builtin.KindAccount, 2},
+		{builtin0.StorageMinerActorCodeID, builtin.KindMiner, 0},
+		{builtin2.MultisigActorCodeID, builtin.KindMultisig, 2},
 	} {
 		e, ok := r.Lookup(c.code)
 		if !ok {
@@ -51,7 +52,7 @@ func TestBuiltinRegistry(t *testing.T) {
 			t.Errorf("%s: out-of-range method found", c.code)
 		}
 	}
-	if KindOf(cid.Undef) != "" {
+	if builtin.KindOf(cid.Undef) != "" {
 		t.Error("undefined code has a kind")
 	}
 	if _, ok := r.Clone().Lookup(builtin2.InitActorCodeID); !ok {
@@ -88,7 +89,7 @@ func TestRaisesSystemCode(t *testing.T) {
 	}
 	miner6 := lookup(builtin6.StorageMinerActorCodeID)
 	miner7 := lookup(builtin7.StorageMinerActorCodeID)
-	testActor := &Entry{Kind: KindMiner, Version: 7, AnyVersion: true}
+	testActor := &Entry{Kind: builtin.KindMiner, Version: 7, AnyVersion: true}
 	for _, c := range []struct {
 		name string
 		e    *Entry
@@ -118,23 +119,23 @@ func TestEveryActorsVersionRegistered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []netver.ActorsVersion{0, 2, 3, 4, 5, 6, 7}
-	if got := Versions(); fmt.Sprint(got) != fmt.Sprint(want) {
+	want := []protocol.ActorsVersion{0, 2, 3, 4, 5, 6, 7}
+	if got := builtin.Versions(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("versions %v, want %v", got, want)
 	}
-	kinds := []string{KindSystem, KindInit, KindCron, KindAccount, KindPower, KindMiner,
-		KindMarket, KindPaych, KindMultisig, KindReward, KindVerifiedRegs}
+	kinds := []string{builtin.KindSystem, builtin.KindInit, builtin.KindCron, builtin.KindAccount, builtin.KindPower, builtin.KindMiner,
+		builtin.KindMarket, builtin.KindPaych, builtin.KindMultisig, builtin.KindReward, builtin.KindVerifiedRegs}
 	for _, v := range want {
 		n := int(v)
 		if v == 0 {
 			n = 1
 		}
 		for _, k := range kinds {
-			code, err := Code(v, k)
+			code, err := builtin.Code(v, k)
 			if err != nil {
 				t.Fatalf("v%d %s: %v", v, k, err)
 			}
-			if name, _ := codeName(code); name != fmt.Sprintf("fil/%d/%s", n, k) {
+			if name, _ := builtin.CodeName(code); name != fmt.Sprintf("fil/%d/%s", n, k) {
 				t.Errorf("v%d %s: code names %q", v, k, name)
 			}
 			e, ok := r.Lookup(code)
@@ -157,21 +158,21 @@ func TestEveryActorsVersionRegistered(t *testing.T) {
 				t.Errorf("v%d %s: %d methods callable, %d exported", v, k, methods, exports)
 			}
 		}
-		if ac, _ := AccountCode(v); ac != mustCode(t, v, KindAccount) {
+		if ac, _ := builtin.AccountCode(v); ac != mustCode(t, v, builtin.KindAccount) {
 			t.Errorf("v%d: account code for implicit creation is %s", v, ac)
 		}
 	}
-	if _, err := Code(1, KindAccount); err == nil {
+	if _, err := builtin.Code(1, builtin.KindAccount); err == nil {
 		t.Error("actors version 1 accepted")
 	}
-	if _, err := Code(7, "chaos"); err == nil {
+	if _, err := builtin.Code(7, "chaos"); err == nil {
 		t.Error("unknown kind accepted")
 	}
 }
 
-func mustCode(t *testing.T, v netver.ActorsVersion, kind string) cid.Cid {
+func mustCode(t *testing.T, v protocol.ActorsVersion, kind string) cid.Cid {
 	t.Helper()
-	c, err := Code(v, kind)
+	c, err := builtin.Code(v, kind)
 	if err != nil {
 		t.Fatal(err)
 	}

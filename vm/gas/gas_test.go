@@ -7,23 +7,32 @@ import (
 	"github.com/filecoin-project/go-state-types/big"
 )
 
-func TestForEpochPicksEra(t *testing.T) {
-	for _, c := range []struct {
-		epoch abi.ChainEpoch
-		era   string
-	}{{0, "genesis"}, {CalicoEpoch - 1, "genesis"}, {CalicoEpoch, "calico"}, {2_000_000, "calico"}} {
-		if got := ForEpoch(c.epoch).Era(); got != c.era {
-			t.Errorf("epoch %d: era %s, want %s", c.epoch, got, c.era)
+func mustEra(t *testing.T, era string) *PriceList {
+	t.Helper()
+	pl, err := ForEra(era)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
+func TestForEra(t *testing.T) {
+	for _, era := range []string{"genesis", "calico"} {
+		if got := mustEra(t, era).Era(); got != era {
+			t.Errorf("era %s: list of %s", era, got)
 		}
 	}
+	if _, err := ForEra("hygge"); err == nil {
+		t.Error("unknown era accepted")
+	}
 	// Calico raised the storage multiplier: the same message costs more.
-	if g, c := ForEpoch(0).OnChainMessage(100).Total(), ForEpoch(CalicoEpoch).OnChainMessage(100).Total(); c <= g {
+	if g, c := mustEra(t, "genesis").OnChainMessage(100).Total(), mustEra(t, "calico").OnChainMessage(100).Total(); c <= g {
 		t.Errorf("calico on-chain cost %d not above genesis %d", c, g)
 	}
 }
 
 func TestMethodInvocationComponents(t *testing.T) {
-	pl := ForEpoch(0)
+	pl := mustEra(t, "genesis")
 	base := pl.OnMethodInvocation(big.Zero(), 0).Total()
 	transfer := pl.OnMethodInvocation(abi.NewTokenAmount(1), 0).Total()
 	invoke := pl.OnMethodInvocation(big.Zero(), 2).Total()
@@ -92,7 +101,7 @@ func TestComputeOutputsCapsAndPenalty(t *testing.T) {
 // Calico list, the last one before the FVM; the genesis list charges
 // nothing for them. Figures are Lotus v1.15.3 chain/vm/gas.go's.
 func TestLaterSyscallPrices(t *testing.T) {
-	cal, gen := ForEpoch(CalicoEpoch), ForEpoch(0)
+	cal, gen := mustEra(t, "calico"), mustEra(t, "genesis")
 	const (
 		seal32 = abi.RegisteredSealProof_StackedDrg32GiBV1_1
 		seal64 = abi.RegisteredSealProof_StackedDrg64GiBV1_1
@@ -134,8 +143,5 @@ func TestLaterSyscallPrices(t *testing.T) {
 		if got := c.pl.OnVerifyPost(w32, c.ok, 10).Total(); got != c.want {
 			t.Errorf("%s window PoSt (proof given %v): %d, want %d", c.pl.Era(), c.ok, got, c.want)
 		}
-	}
-	if len(Schedule()) != 2 {
-		t.Errorf("%d pricing eras; the pre-FVM network had two", len(Schedule()))
 	}
 }

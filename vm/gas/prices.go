@@ -1,19 +1,10 @@
 package gas
 
 import (
+	"fmt"
+
 	"github.com/filecoin-project/go-state-types/abi"
 )
-
-// Era is one row of the pricing schedule: Prices apply from epoch Start
-// (inclusive) until the next era's start.
-type Era struct {
-	Start  abi.ChainEpoch
-	Prices *PriceList
-}
-
-// CalicoEpoch is the mainnet epoch of the Calico upgrade (network version 7),
-// where the second price list took effect.
-const CalicoEpoch abi.ChainEpoch = 265200
 
 // The price lists below are the protocol's constants; they are never written.
 var (
@@ -115,29 +106,16 @@ var (
 		ipldPutVirtualPerByte:    1300,
 		verifyPostVirtualScaling: scaling{117680921, 43780},
 	}
-
-	// mainnetSchedule lists the pricing eras in ascending start order.
-	mainnetSchedule = []Era{
-		{Start: 0, Prices: genesisPrices},
-		{Start: CalicoEpoch, Prices: calicoPrices},
-	}
 )
 
-// Schedule returns the mainnet pricing eras in ascending order of start
-// epoch. The returned slice is a copy; the price lists it points to must
-// not be modified.
-func Schedule() []Era {
-	return append([]Era(nil), mainnetSchedule...)
-}
-
-// ForEpoch returns the price list in force at epoch on mainnet: the list of
-// the latest era that started at or before it.
-func ForEpoch(epoch abi.ChainEpoch) *PriceList {
-	pl := mainnetSchedule[0].Prices
-	for _, e := range mainnetSchedule {
-		if e.Start <= epoch {
-			pl = e.Prices
-		}
+// ForEra returns the price list of the named era (see the protocol table's
+// price eras). The list must not be modified.
+func ForEra(era string) (*PriceList, error) {
+	switch era {
+	case genesisPrices.era:
+		return genesisPrices, nil
+	case calicoPrices.era:
+		return calicoPrices, nil
 	}
-	return pl
+	return nil, fmt.Errorf("no price list for era %q", era)
 }

@@ -10,7 +10,7 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // balances maps every actor ForEach visits to its balance.
@@ -34,7 +34,7 @@ func balances(t *testing.T, tr *Tree) map[address.Address]int64 {
 // TestForEach walks flushed actors and pending changes of every layer:
 // new, changed and deleted actors, in the base layer and in a snapshot.
 func TestForEach(t *testing.T) {
-	for _, v := range []netver.StateTreeVersion{0, 1} {
+	for _, v := range []protocol.StateTreeVersion{0, 1} {
 		ctx := context.Background()
 		tr, store := newTree(t, v)
 		for n := uint64(100); n < 105; n++ {

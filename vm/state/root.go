@@ -7,13 +7,13 @@ import (
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // root is the versioned state root object (state-tree version 1 and later):
 // the CBOR tuple [version, actors HAMT root, info].
 type root struct {
-	Version netver.StateTreeVersion
+	Version protocol.StateTreeVersion
 	Actors  cid.Cid
 	Info    cid.Cid
 }
@@ -50,7 +50,7 @@ func (r *root) UnmarshalCBOR(rd io.Reader) error {
 	if maj != cbg.MajUnsignedInt {
 		return fmt.Errorf("state root: version is not an unsigned int")
 	}
-	r.Version = netver.StateTreeVersion(v)
+	r.Version = protocol.StateTreeVersion(v)
 	if r.Actors, err = cbg.ReadCid(br); err != nil {
 		return fmt.Errorf("state root: actors: %w", err)
 	}

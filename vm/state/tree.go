@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -29,8 +30,7 @@ import (
 	builtin5 "github.com/filecoin-project/specs-actors/v5/actors/builtin"
 	adt5 "github.com/filecoin-project/specs-actors/v5/actors/util/adt"
 
-	"github.com/tvx-project/tvx/vm/actors"
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // Actor is an actor's entry in the state tree. Its encoding is the same in
@@ -62,7 +62,7 @@ type actorsHAMT struct {
 // go-hamt-ipld v3 (actors v3, v4 and v5). Every layout has bit width 5 and
 // hashes keys with SHA-256; versions 2 to 4 differ only in the version number
 // their root records.
-var hamtLayouts = map[netver.StateTreeVersion]actorsHAMT{
+var hamtLayouts = map[protocol.StateTreeVersion]actorsHAMT{
 	0: {
 		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
 			return adt0.AsMap(adt0.WrapStore(ctx, s), r)
@@ -106,11 +106,11 @@ var hamtLayouts = map[netver.StateTreeVersion]actorsHAMT{
 }
 
 // MaxVersion is the newest state-tree version this package reads and writes.
-const MaxVersion netver.StateTreeVersion = 4
+const MaxVersion protocol.StateTreeVersion = 4
 
 // hamtFor opens (root defined) or creates the actors HAMT layout of a
 // state-tree version.
-func hamtFor(ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersion, r cid.Cid) (actorMap, error) {
+func hamtFor(ctx context.Context, store ipldcbor.IpldStore, v protocol.StateTreeVersion, r cid.Cid) (actorMap, error) {
 	l, ok := hamtLayouts[v]
 	if !ok {
 		return nil, fmt.Errorf("state tree version %d is not supported (max %d)", v, MaxVersion)
@@ -143,7 +143,7 @@ func newLayer() *layer {
 type Tree struct {
 	ctx     context.Context
 	store   ipldcbor.IpldStore
-	version netver.StateTreeVersion
+	version protocol.StateTreeVersion
 	info    cid.Cid
 	hamt    actorMap
 	layers  []*layer
@@ -153,7 +153,7 @@ type Tree struct {
 // the root object; a bare HAMT root is version 0.
 func Load(ctx context.Context, store ipldcbor.IpldStore, r cid.Cid) (*Tree, error) {
 	var rt root
-	version, actorsRoot, info := netver.StateTreeVersion(0), r, cid.Undef
+	version, actorsRoot, info := protocol.StateTreeVersion(0), r, cid.Undef
 	if err := store.Get(ctx, r, &rt); err == nil {
 		version, actorsRoot, info = rt.Version, rt.Actors, rt.Info
 	}
@@ -165,7 +165,7 @@ func Load(ctx context.Context, store ipldcbor.IpldStore, r cid.Cid) (*Tree, erro
 }
 
 // New creates an empty state tree of the given version.
-func New(ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersion) (*Tree, error) {
+func New(ctx context.Context, store ipldcbor.IpldStore, v protocol.StateTreeVersion) (*Tree, error) {
 	h, err := hamtFor(ctx, store, v, cid.Undef)
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func New(ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersio
 }
 
 // Version is the state-tree version of the tree.
-func (t *Tree) Version() netver.StateTreeVersion { return t.version }
+func (t *Tree) Version() protocol.StateTreeVersion { return t.version }
 
 // Store is the (uncharged) IPLD store the tree reads and writes.
 func (t *Tree) Store() ipldcbor.IpldStore { return t.store }
@@ -214,12 +214,12 @@ func (t *Tree) LookupID(addr address.Address) (address.Address, error) {
 	return id, nil
 }
 
-func (t *Tree) loadInit() (actors.InitState, error) {
+func (t *Tree) loadInit() (builtin.InitState, error) {
 	act, err := t.GetActor(builtin0.InitActorAddr)
 	if err != nil {
 		return nil, fmt.Errorf("get init actor: %w", err)
 	}
-	ist, err := actors.LoadInitState(t.ctx, t.store, act.Code, act.Head)
+	ist, err := builtin.LoadInitState(t.ctx, t.store, act.Code, act.Head)
 	if err != nil {
 		return nil, fmt.Errorf("load init actor state: %w", err)
 	}
@@ -303,7 +303,7 @@ func (t *Tree) RegisterNewAddress(addr address.Address) (address.Address, error)
 	if err != nil {
 		return address.Undef, fmt.Errorf("get init actor: %w", err)
 	}
-	ist, err := actors.LoadInitState(t.ctx, t.store, initAct.Code, initAct.Head)
+	ist, err := builtin.LoadInitState(t.ctx, t.store, initAct.Code, initAct.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("load init actor state: %w", err)
 	}

@@ -27,10 +27,10 @@ import (
 	states5 "github.com/filecoin-project/specs-actors/v5/actors/states"
 	adt5 "github.com/filecoin-project/specs-actors/v5/actors/util/adt"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
 
-func newTree(t *testing.T, v netver.StateTreeVersion) (*Tree, ipldcbor.IpldStore) {
+func newTree(t *testing.T, v protocol.StateTreeVersion) (*Tree, ipldcbor.IpldStore) {
 	t.Helper()
 	ctx := context.Background()
 	store := ipldcbor.NewCborStore(blockstore.NewBlockstore(dssync.MutexWrap(ds.NewMapDatastore())))
@@ -111,7 +111,7 @@ func TestSnapshotRevertAndClear(t *testing.T) {
 }
 
 func TestAddressRegistryAndFlushRoundTrip(t *testing.T) {
-	for v := netver.StateTreeVersion(0); v <= MaxVersion; v++ {
+	for v := protocol.StateTreeVersion(0); v <= MaxVersion; v++ {
 		tr, store := newTree(t, v)
 		key, _ := address.NewSecp256k1Address(append([]byte{4}, make([]byte, 64)...))
 		if _, err := tr.LookupID(key); !errors.Is(err, ErrActorNotFound) {
@@ -163,7 +163,7 @@ type specsTree struct {
 	flush func() (cid.Cid, error)
 }
 
-func openSpecsTree(t *testing.T, ctx context.Context, store ipldcbor.IpldStore, v netver.StateTreeVersion, actorsRoot cid.Cid) specsTree {
+func openSpecsTree(t *testing.T, ctx context.Context, store ipldcbor.IpldStore, v protocol.StateTreeVersion, actorsRoot cid.Cid) specsTree {
 	t.Helper()
 	var (
 		st  specsTree
@@ -257,7 +257,7 @@ func openSpecsTree(t *testing.T, ctx context.Context, store ipldcbor.IpldStore, 
 // root. Enough actors are stored to split HAMT buckets into child nodes.
 func TestActorsHAMTMatchesSpecsActors(t *testing.T) {
 	ctx := context.Background()
-	for v := netver.StateTreeVersion(0); v <= MaxVersion; v++ {
+	for v := protocol.StateTreeVersion(0); v <= MaxVersion; v++ {
 		tr, store := newTree(t, v)
 		for i := uint64(100); i < 400; i++ {
 			a := &Actor{Code: builtin0.AccountActorCodeID, Head: builtin0.AccountActorCodeID, CallSeqNum: i, Balance: abi.NewTokenAmount(int64(i))}

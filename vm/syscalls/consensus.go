@@ -18,24 +18,13 @@ import (
 // Orange upgrade in which faults cannot be reported.
 const chainFinality = abi.ChainEpoch(900)
 
-// Rule parameters of VerifyConsensusFault, kept together as data.
-const (
-	// workerLookbackFromVersion is the first network version that refuses
-	// faults whose blocks are older than chainFinality.
-	workerLookbackFromVersion = network.Version7
-	// faultBlackoutUpgrade is the upgrade around which fault reporting is
-	// disabled (Orange): blocks within chainFinality of it, exclusive, are
-	// not accepted as evidence.
-	faultBlackoutUpgrade = network.Version9
-)
-
 // ErrNoConsensusFault is wrapped by the errors VerifyConsensusFault returns
 // when the headers decode and are distinct but do not prove a fault.
 var ErrNoConsensusFault = errors.New("no consensus fault")
 
 // ConsensusFaultEnv is the chain context VerifyConsensusFault needs from the
 // VM. The method names match the actor runtime's, so a runtime can satisfy
-// it by adding WorkerKey and UpgradeEpoch.
+// it by adding WorkerKey and the two protocol facts.
 type ConsensusFaultEnv interface {
 	// CurrEpoch is the epoch of the message being executed.
 	CurrEpoch() abi.ChainEpoch
@@ -49,9 +38,12 @@ type ConsensusFaultEnv interface {
 	// recorded in the state at epoch (the blocks' height), resolved to a key
 	// address through the current state.
 	WorkerKey(ctx context.Context, miner address.Address, epoch abi.ChainEpoch) (address.Address, error)
-	// UpgradeEpoch is the epoch at which network version nv activates on
-	// this network, and false if the network never schedules it.
-	UpgradeEpoch(nv network.Version) (abi.ChainEpoch, bool)
+	// FaultBlackouts are the heights of the upgrades around which faults
+	// cannot be reported: blocks within finality of one (exclusive) are
+	// not accepted as evidence.
+	FaultBlackouts() []abi.ChainEpoch
+	// FaultFinalityLimit: evidence older than finality is refused.
+	FaultFinalityLimit() bool
 }
 
 // VerifyConsensusFault checks whether the serialized block headers h1, h2
@@ -86,7 +78,7 @@ func VerifyConsensusFault(ctx context.Context, h1, h2, extra []byte, env Consens
 	if err != nil {
 		return nil, fmt.Errorf("second block header: %w", err)
 	}
-	if orange, ok := env.UpgradeEpoch(faultBlackoutUpgrade); ok {
+	for _, orange := range env.FaultBlackouts() {
 		for _, h := range []abi.ChainEpoch{a.Height, b.Height} {
 			if h > orange-chainFinality && h < orange+chainFinality {
 				return nil, fmt.Errorf("consensus fault reporting is disabled around the upgrade at epoch %d (block height %d)", orange, h)
@@ -160,7 +152,7 @@ func decodeEvidence(raw []byte) (*BlockHeader, error) {
 
 func verifyBlockSignature(ctx context.Context, h *BlockHeader, env ConsensusFaultEnv) error {
 	now := env.CurrEpoch()
-	if env.NetworkVersion() >= workerLookbackFromVersion && h.Height < now-chainFinality {
+	if env.FaultFinalityLimit() && h.Height < now-chainFinality {
 		return fmt.Errorf("block height %d is more than %d epochs before the current epoch %d", h.Height, chainFinality, now)
 	}
 	miner := env.Receiver()

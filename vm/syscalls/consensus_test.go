@@ -91,12 +91,13 @@ type faultEnv struct {
 func (e *faultEnv) CurrEpoch() abi.ChainEpoch       { return e.epoch }
 func (e *faultEnv) NetworkVersion() network.Version { return e.nv }
 func (e *faultEnv) Receiver() address.Address       { return e.receiver }
-func (e *faultEnv) UpgradeEpoch(nv network.Version) (abi.ChainEpoch, bool) {
-	if nv == network.Version9 && e.orange != 0 {
-		return e.orange, true
+func (e *faultEnv) FaultBlackouts() []abi.ChainEpoch {
+	if e.orange != 0 {
+		return []abi.ChainEpoch{e.orange}
 	}
-	return 0, false
+	return nil
 }
+func (e *faultEnv) FaultFinalityLimit() bool { return e.nv >= network.Version7 }
 
 func (e *faultEnv) WorkerKey(_ context.Context, miner address.Address, epoch abi.ChainEpoch) (address.Address, error) {
 	e.mu.Lock()

@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
@@ -35,10 +36,10 @@ import (
 	cron0 "github.com/filecoin-project/specs-actors/actors/builtin/cron"
 	init0 "github.com/filecoin-project/specs-actors/actors/builtin/init"
 
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/gas"
-	"github.com/tvx-project/tvx/vm/netver"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -70,7 +71,7 @@ type Options struct {
 type World struct {
 	Blocks         blockstore.Blockstore
 	NetworkVersion network.Version
-	Rules          netver.Rules
+	Rules          protocol.Rules
 	// Epoch is the epoch the next message executes at.
 	Epoch abi.ChainEpoch
 	// Root is the current state root.
@@ -128,10 +129,12 @@ func VerifRegRootKey() address.Address { return BLSAddress(255) }
 
 // New builds the genesis state of network version nv.
 func New(ctx context.Context, nv network.Version, opts Options) (*World, error) {
-	rules, err := netver.For(nv)
-	if err != nil {
-		return nil, err
+	act, ok := protocol.Mainnet().Activation(nv)
+	if !ok {
+		return nil, fmt.Errorf("network version %d is not supported", nv)
 	}
+	rules := act.Rules
+	var err error
 	reg := opts.Registry
 	if reg == nil {
 		if reg, err = actors.NewBuiltinRegistry(); err != nil {
@@ -146,7 +149,9 @@ func New(ctx context.Context, nv network.Version, opts Options) (*World, error) 
 		registry:       reg,
 	}
 	if opts.MainnetPrices {
-		w.prices = gas.ForEpoch(rules.Activation)
+		if w.prices, err = gas.ForEra(act.Prices); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.genesis(ctx); err != nil {
 		return nil, fmt.Errorf("genesis of network version %d: %w", nv, err)
@@ -157,7 +162,7 @@ func New(ctx context.Context, nv network.Version, opts Options) (*World, error) 
 // Code returns the code CID of a builtin actor kind in the World's actors
 // version.
 func (w *World) Code(kind string) (cid.Cid, error) {
-	return actors.Code(w.Rules.ActorsVersion, kind)
+	return builtin.Code(w.Rules.ActorsVersion, kind)
 }
 
 // Config is the machine configuration the World applies messages with.
@@ -184,13 +189,13 @@ func (w *World) genesis(ctx context.Context) error {
 		addr address.Address
 		kind string
 	}{
-		{SystemAddr, actors.KindSystem},
-		{InitAddr, actors.KindInit},
-		{RewardAddr, actors.KindReward},
-		{CronAddr, actors.KindCron},
-		{PowerAddr, actors.KindPower},
-		{MarketAddr, actors.KindMarket},
-		{VerifRegAddr, actors.KindVerifiedRegs},
+		{SystemAddr, builtin.KindSystem},
+		{InitAddr, builtin.KindInit},
+		{RewardAddr, builtin.KindReward},
+		{CronAddr, builtin.KindCron},
+		{PowerAddr, builtin.KindPower},
+		{MarketAddr, builtin.KindMarket},
+		{VerifRegAddr, builtin.KindVerifiedRegs},
 	}
 	for _, s := range singletons {
 		code, err := w.Code(s.kind)
@@ -208,7 +213,7 @@ func (w *World) genesis(ctx context.Context) error {
 	// The burnt-funds actor is an account whose "key" is its own ID address;
 	// no constructor accepts that, so its state is written directly, as
 	// chain genesis does.
-	accountCode, err := w.Code(actors.KindAccount)
+	accountCode, err := w.Code(builtin.KindAccount)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package vmtest
 import (
 	"bytes"
 	"context"
+	"github.com/tvx-project/tvx/builtin"
 	"testing"
 
 	"github.com/filecoin-project/go-address"
@@ -10,7 +11,6 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/actors"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -33,10 +33,10 @@ func TestGenesisEveryNetworkVersion(t *testing.T) {
 			t.Errorf("nv%d: state tree v%d", nv, tree.Version())
 		}
 		want := map[address.Address]string{
-			SystemAddr: actors.KindSystem, InitAddr: actors.KindInit, RewardAddr: actors.KindReward,
-			CronAddr: actors.KindCron, PowerAddr: actors.KindPower, MarketAddr: actors.KindMarket,
-			VerifRegAddr: actors.KindVerifiedRegs, BurntFundsAddr: actors.KindAccount,
-			mustID(100): actors.KindAccount,
+			SystemAddr: builtin.KindSystem, InitAddr: builtin.KindInit, RewardAddr: builtin.KindReward,
+			CronAddr: builtin.KindCron, PowerAddr: builtin.KindPower, MarketAddr: builtin.KindMarket,
+			VerifRegAddr: builtin.KindVerifiedRegs, BurntFundsAddr: builtin.KindAccount,
+			mustID(100): builtin.KindAccount,
 		}
 		n := 0
 		err = tree.ForEach(func(id address.Address, a *state.Actor) error {

@@ -1,9 +1,16 @@
-package actors
+// Package builtin holds the facts of each actors version the network ran:
+// its builtin actors (Go implementations and code CIDs), how to decode the
+// few states the VM reads (init, account, miner info) and the method
+// numbers. The VM registry, statediff and extraction read it; nothing else
+// names a code CID.
+package builtin
 
 import (
 	"context"
 	"fmt"
+	"github.com/filecoin-project/go-state-types/abi"
 	"sort"
+	"strings"
 
 	"github.com/filecoin-project/go-address"
 	rtt "github.com/filecoin-project/go-state-types/rt"
@@ -44,8 +51,37 @@ import (
 	init7 "github.com/filecoin-project/specs-actors/v7/actors/builtin/init"
 	miner7 "github.com/filecoin-project/specs-actors/v7/actors/builtin/miner"
 
-	"github.com/tvx-project/tvx/vm/netver"
+	"github.com/tvx-project/tvx/protocol"
 )
+
+// Kinds of builtin actors, as named in their code CIDs ("fil/<v>/<kind>").
+const (
+	KindSystem       = "system"
+	KindInit         = "init"
+	KindCron         = "cron"
+	KindAccount      = "account"
+	KindPower        = "storagepower"
+	KindMiner        = "storageminer"
+	KindMarket       = "storagemarket"
+	KindPaych        = "paymentchannel"
+	KindMultisig     = "multisig"
+	KindReward       = "reward"
+	KindVerifiedRegs = "verifiedregistry"
+)
+
+// KindOf returns the builtin kind of a code CID ("account", "init", ...) or
+// "" when the code is not a builtin actor code.
+func KindOf(code cid.Cid) string {
+	name, ok := CodeName(code)
+	if !ok {
+		return ""
+	}
+	parts := strings.SplitN(name, "/", 3)
+	if len(parts) != 3 || parts[0] != "fil" {
+		return ""
+	}
+	return parts[2]
+}
 
 // versionFacts are the per-actors-version facts the VM core relies on.
 type versionFacts struct {
@@ -76,7 +112,7 @@ func wrap2(ctx context.Context, s ipldcbor.IpldStore) adt2.Store { return adt2.W
 // specs-actors release line the pre-FVM chain ran. Every version from v3 on
 // stores its init address map and miner info exactly as the Go actors of
 // that version read them, so each row decodes with its own types.
-var versions = map[netver.ActorsVersion]versionFacts{
+var versions = map[protocol.ActorsVersion]versionFacts{
 	0: {
 		builtins:    func() []rtt.VMActor { return asVMActors(exported0.BuiltinActors()) },
 		account:     builtin0.AccountActorCodeID,
@@ -144,9 +180,19 @@ func worker5(i *miner5.MinerInfo) address.Address { return i.Worker }
 func worker6(i *miner6.MinerInfo) address.Address { return i.Worker }
 func worker7(i *miner7.MinerInfo) address.Address { return i.Worker }
 
+// Actors returns the builtin actor implementations of actors version v
+// (none for an unknown version).
+func Actors(v protocol.ActorsVersion) []rtt.VMActor {
+	f, ok := versions[v]
+	if !ok {
+		return nil
+	}
+	return f.builtins()
+}
+
 // Versions lists the supported actors versions in ascending order.
-func Versions() []netver.ActorsVersion {
-	out := make([]netver.ActorsVersion, 0, len(versions))
+func Versions() []protocol.ActorsVersion {
+	out := make([]protocol.ActorsVersion, 0, len(versions))
 	for v := range versions {
 		out = append(out, v)
 	}
@@ -228,7 +274,7 @@ func (a *initAdapter[S]) MapAddressToNewID(addr address.Address) (address.Addres
 func (a *initAdapter[S]) State() cbg.CBORMarshaler { return a.st }
 
 // AccountCode returns the account actor code CID of actors version v.
-func AccountCode(v netver.ActorsVersion) (cid.Cid, error) {
+func AccountCode(v protocol.ActorsVersion) (cid.Cid, error) {
 	f, ok := versions[v]
 	if !ok {
 		return cid.Undef, fmt.Errorf("actors version %d is not supported", v)
@@ -238,7 +284,7 @@ func AccountCode(v netver.ActorsVersion) (cid.Cid, error) {
 
 // Code returns the code CID of the builtin actor of the given kind (one of
 // the Kind constants) in actors version v.
-func Code(v netver.ActorsVersion, kind string) (cid.Cid, error) {
+func Code(v protocol.ActorsVersion, kind string) (cid.Cid, error) {
 	f, ok := versions[v]
 	if !ok {
 		return cid.Undef, fmt.Errorf("actors version %d is not supported", v)
@@ -286,9 +332,9 @@ func AccountPubkey(ctx context.Context, store ipldcbor.IpldStore, code, head cid
 	return st.Address, nil
 }
 
-// codeName returns the name embedded in a builtin code CID (an identity
+// CodeName returns the name embedded in a builtin code CID (an identity
 // multihash of e.g. "fil/2/account").
-func codeName(code cid.Cid) (string, bool) {
+func CodeName(code cid.Cid) (string, bool) {
 	if !code.Defined() || code.Prefix().MhType != mh.IDENTITY {
 		return "", false
 	}
@@ -308,4 +354,47 @@ func MinerWorker(ctx context.Context, store ipldcbor.IpldStore, code, head cid.C
 		}
 	}
 	return address.Undef, fmt.Errorf("actor code %s is not a known miner actor", code)
+}
+
+// Codes returns every builtin actor code CID with its actors version.
+func Codes() map[cid.Cid]protocol.ActorsVersion {
+	out := map[cid.Cid]protocol.ActorsVersion{}
+	for v, f := range versions {
+		for _, a := range f.builtins() {
+			out[a.Code()] = v
+		}
+	}
+	return out
+}
+
+// MethodNumbers returns the method-number table (a struct of named
+// abi.MethodNum fields) of the builtin actor of the given kind, from the
+// newest actors version, whose numbers extend the older versions'; nil
+// for an unknown kind.
+func MethodNumbers(kind string) any {
+	switch kind {
+	case KindAccount:
+		return builtin7.MethodsAccount
+	case KindInit:
+		return builtin7.MethodsInit
+	case KindCron:
+		return builtin7.MethodsCron
+	case KindReward:
+		return builtin7.MethodsReward
+	case KindMultisig:
+		return builtin7.MethodsMultisig
+	case KindPaych:
+		return builtin7.MethodsPaych
+	case KindMarket:
+		return builtin7.MethodsMarket
+	case KindPower:
+		return builtin7.MethodsPower
+	case KindMiner:
+		return builtin7.MethodsMiner
+	case KindVerifiedRegs:
+		return builtin7.MethodsVerifiedRegistry
+	case KindSystem:
+		return struct{ Constructor abi.MethodNum }{builtin7.MethodConstructor}
+	}
+	return nil
 }

@@ -1,8 +1,10 @@
-// Package netver is the single table of network-version facts the VM needs:
-// which state-tree and actors versions are in force, and every behaviour
-// switch the protocol flipped at an upgrade. Supporting a new network
-// version means adding a row here (and, if it brings new actors, an actors
-// version to the registry), not editing the VM core.
+// Package protocol holds the Filecoin protocol as data: one row per network
+// upgrade (codename, network version, activation epoch, actors and
+// state-tree versions, price era, VM kind and every behaviour switch the
+// protocol flipped), grouped into one table per network. It is a leaf:
+// every package may read it and none restates an upgrade epoch. Supporting
+// a new network version means adding a row (and, if it brings new actors,
+// an actors version to package builtin and a price list to vm/gas).
 //
 // # Departures from Lotus v1.15.3
 //
@@ -22,12 +24,9 @@
 // Where real chain data contradicts the vectors' notion of correct (the
 // exit code of a parameter decoding failure before network version 7, see
 // ParamsDecodeExit), the table stays network-exact.
-package netver
+package protocol
 
 import (
-	"fmt"
-
-	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/exitcode"
 	"github.com/filecoin-project/go-state-types/network"
 )
@@ -39,15 +38,9 @@ type StateTreeVersion uint64
 // ActorsVersion identifies a specs-actors release line (0 is v0.9).
 type ActorsVersion int
 
-// ClausEpoch is the mainnet epoch from which a successful SubmitWindowedPoSt
-// to a miner does not burn its base fee (until network version 13).
-const ClausEpoch abi.ChainEpoch = 343200
-
-// Rules are the facts and behaviour switches of one network version.
+// Rules are the facts and behaviour switches in force after one upgrade.
 type Rules struct {
-	Version network.Version
-	// Activation is the mainnet epoch at which the version took effect.
-	Activation       abi.ChainEpoch
+	Version          network.Version
 	StateTreeVersion StateTreeVersion
 	ActorsVersion    ActorsVersion
 
@@ -127,104 +120,31 @@ type Rules struct {
 	// TransferChecksBalanceFirst: transfers check sign and balance before the
 	// self-transfer short cut, so self-sends above the balance fail.
 	TransferChecksBalanceFirst bool
-	// WindowPoStBurnExemption: after ClausEpoch, a successful top-level
-	// SubmitWindowedPoSt to a miner burns no base fee.
+	// WindowPoStBurnExemption: a successful top-level SubmitWindowedPoSt to
+	// a miner burns no base fee (from the Claus upgrade until network
+	// version 13).
 	WindowPoStBurnExemption bool
 	// CircSupplyPerVM: circulating supply is computed once per VM instead of
 	// on every query.
 	CircSupplyPerVM bool
+	// FaultFinalityLimit: consensus-fault evidence whose blocks are older
+	// than finality before the current epoch is refused.
+	FaultFinalityLimit bool
+	// ForwardTicketRandomness: chain randomness at a null round draws from
+	// the tipset above it (before, from the one below).
+	ForwardTicketRandomness bool
+	// ForwardBeaconRandomness: beacon randomness at a null round takes the
+	// latest entry at or above its tipset (before, at or below).
+	ForwardBeaconRandomness bool
+	// BeaconRoundRandomness: beacon randomness uses the entry of the drand
+	// round that belongs to the epoch.
+	BeaconRoundRandomness bool
+	// SenderIDs: a tipset's messages are deduplicated and sequenced by the
+	// sender's ID address rather than the address the message names. The
+	// switch applies from the upgrade's own epoch (which still runs the old
+	// version), so readers ask for the rules of the epoch after.
+	SenderIDs bool
 }
 
 // MaxCallDepth is the deepest nesting of sends allowed where CallDepthLimit holds.
 const MaxCallDepth = 4096
-
-// table holds one row per network version, indexed by version. Rows are
-// derived from a few era boundaries to keep each switch's history in one
-// place; see rules().
-var table = func() []Rules {
-	rows := make([]Rules, 0, 16)
-	for v := network.Version0; v <= network.Version15; v++ {
-		rows = append(rows, rules(v))
-	}
-	return rows
-}()
-
-// mainnetActivation lists the epoch each network version activated on
-// mainnet, indexed by version.
-var mainnetActivation = [...]abi.ChainEpoch{
-	0,               // genesis
-	41280,           // breeze
-	51000,           // smoke
-	94000,           // ignition
-	138720,          // actors v2 (assembly)
-	140760,          // tape
-	170000,          // kumquat
-	265200,          // calico
-	265200 + 60*120, // persian: an hour's worth of epochs (120) times 60 after calico
-	336458,          // orange
-	550321,          // trust
-	665280,          // norwegian
-	712320,          // turbo
-	892800,          // hyperdrive
-	1231620,         // chocolate
-	1594680,         // oh snap
-}
-
-func rules(v network.Version) Rules {
-	r := Rules{Version: v, Activation: mainnetActivation[v]}
-	switch {
-	case v <= network.Version3:
-		r.StateTreeVersion, r.ActorsVersion = 0, 0
-	case v <= network.Version9:
-		r.StateTreeVersion, r.ActorsVersion = 1, 2
-	case v <= network.Version11:
-		r.StateTreeVersion, r.ActorsVersion = 2, 3
-	case v == network.Version12:
-		r.StateTreeVersion, r.ActorsVersion = 3, 4
-	case v == network.Version13:
-		r.StateTreeVersion, r.ActorsVersion = 4, 5
-	case v == network.Version14:
-		r.StateTreeVersion, r.ActorsVersion = 4, 6
-	default:
-		r.StateTreeVersion, r.ActorsVersion = 4, 7
-	}
-	// Departures from Lotus v1.15.3, uniform across versions (see the
-	// fields' comments and the package documentation).
-	r.ActorPanicExit = exitcode.SysErrorIllegalActor
-	r.PoliceAbortCodes = true
-	r.CheckStateMutation = true
-	r.RejectSelfBeneficiary = true
-
-	r.ResolveReceiver = v >= network.Version4
-	r.ParamsDecodeExit = exitcode.ErrSerialization
-	if v < network.Version7 {
-		r.ParamsDecodeExit = 1
-	}
-	r.CallDepthLimit = v >= network.Version6
-	r.ForbidSendInTransaction = v >= network.Version7
-	r.CheckCreateActorAddress = v >= network.Version7
-	r.CheckDeleteBeneficiary = v >= network.Version7
-	r.RejectZeroBLSAccount = v >= network.Version10
-	r.TransferChecksBalanceFirst = v >= network.Version15
-	r.WindowPoStBurnExemption = v <= network.Version12
-	r.CircSupplyPerVM = v >= network.Version15
-	return r
-}
-
-// UpgradeEpoch returns the mainnet activation epoch of nv, false if nv is
-// not a known version.
-func UpgradeEpoch(nv network.Version) (abi.ChainEpoch, bool) {
-	if int(nv) >= len(table) {
-		return 0, false
-	}
-	return table[nv].Activation, true
-}
-
-// For returns the rules of network version v, or an error for a version
-// this VM does not know.
-func For(v network.Version) (Rules, error) {
-	if int(v) >= len(table) {
-		return Rules{}, fmt.Errorf("network version %d is not supported (max %d)", v, len(table)-1)
-	}
-	return table[v], nil
-}

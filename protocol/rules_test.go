@@ -1,6 +1,7 @@
-package netver
+package protocol
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/exitcode"
@@ -18,12 +19,12 @@ func TestTable(t *testing.T) {
 		}
 		if v > 0 {
 			prev, _ := For(v - 1)
-			if r.Activation < prev.Activation || r.ActorsVersion < prev.ActorsVersion || r.StateTreeVersion < prev.StateTreeVersion {
+			if r.Version < prev.Version || r.ActorsVersion < prev.ActorsVersion || r.StateTreeVersion < prev.StateTreeVersion {
 				t.Errorf("nv%d goes backwards from nv%d", v, v-1)
 			}
 		}
 	}
-	if _, err := For(network.Version16); err == nil {
+	if _, err := For(network.Version(19)); err == nil {
 		t.Error("unknown version accepted")
 	}
 	// Spot checks of the switches the corpus exercises.
@@ -47,8 +48,8 @@ func TestTable(t *testing.T) {
 			t.Errorf("nv%d: departure rules not in force: %+v", v, r)
 		}
 	}
-	if e, ok := UpgradeEpoch(network.Version7); !ok || e != 265200 {
-		t.Errorf("calico at %d", e)
+	if u, ok := Mainnet().Activation(network.Version7); !ok || u.Epoch != 265200 {
+		t.Errorf("calico at %d", u.Epoch)
 	}
 }
 
@@ -81,7 +82,8 @@ func TestSwitchesMatchLotus(t *testing.T) {
 			{"CheckCreateActorAddress", r.CheckCreateActorAddress, v >= network.Version7},
 			{"CheckDeleteBeneficiary", r.CheckDeleteBeneficiary, v >= network.Version7},
 			{"RejectZeroBLSAccount", r.RejectZeroBLSAccount, v >= network.Version10},
-			{"WindowPoStBurnExemption", r.WindowPoStBurnExemption, v <= network.Version12},
+			// In force from Claus (within nv9) to nv12: at activation, nv10..12.
+			{"WindowPoStBurnExemption", r.WindowPoStBurnExemption, v >= network.Version10 && v <= network.Version12},
 			{"TransferChecksBalanceFirst", r.TransferChecksBalanceFirst, v >= network.Version15},
 			{"CircSupplyPerVM", r.CircSupplyPerVM, v >= network.Version15},
 			{"ParamsDecodeExit", r.ParamsDecodeExit == wantDecode, true},
@@ -91,4 +93,13 @@ func TestSwitchesMatchLotus(t *testing.T) {
 			}
 		}
 	}
+}
+
+// For returns the rules in force when v activated on mainnet.
+func For(v network.Version) (Rules, error) {
+	u, ok := Mainnet().Activation(v)
+	if !ok {
+		return Rules{}, fmt.Errorf("no nv%d", v)
+	}
+	return u.Rules, nil
 }
