@@ -24,6 +24,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			extractCommand(),
 			extractManyCommand(),
 			chainCommand(),
+			reportCommand(),
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},
