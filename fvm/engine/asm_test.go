@@ -123,7 +123,4 @@ const (
 	tEmpty        = 0x40
 )
 
-var (
-	typeI32toI32 = []byte{0x60, 1, tI32, 1, tI32}
-	typeVoid     = []byte{0x60, 0, 0}
-)
+var typeI32toI32 = []byte{0x60, 1, tI32, 1, tI32}

@@ -92,6 +92,16 @@ func oneFunc(code ...byte) wmod {
 
 const ins = 4000 // Skyr and Hygge: 4 gas per priced instruction, in milligas
 
+// thunk1 is what entering a one-parameter export costs before its own
+// code: the stack limiter routes exports through a thunk,
+//
+//	local.get 0; global.get h; i32.const c; i32.add; global.set h;
+//	global.get h; i32.const limit; i32.gt_u; if; unreachable; end;
+//	call f; global.get h; i32.const c; i32.sub; global.set h; end
+//
+// one metered block (the if only traps) of 14 priced instructions.
+const thunk1 = 14 * ins
+
 func TestStraightLine(t *testing.T) {
 	// local.get, i32.const, i32.add are priced; end is free: one block of 3.
 	m := oneFunc(opLocalGet, 0, opI32Const, 1, opI32Add, opEnd)
@@ -100,8 +110,8 @@ func TestStraightLine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ret != 42 || acct.total() != 3*ins {
-			t.Errorf("%s: got %d using %d milligas, want 42 using %d", era, ret, acct.total(), 3*ins)
+		if ret != 42 || acct.total() != thunk1+3*ins {
+			t.Errorf("%s: got %d using %d milligas, want 42 using %d", era, ret, acct.total(), thunk1+3*ins)
 		}
 	}
 }
@@ -125,8 +135,8 @@ func TestBranches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ret != c.ret || acct.total() != c.instrs*ins {
-			t.Errorf("%s: got %d using %d, want %d using %d", c.description, ret, acct.total(), c.ret, c.instrs*ins)
+		if ret != c.ret || acct.total() != thunk1+c.instrs*ins {
+			t.Errorf("%s: got %d using %d, want %d using %d", c.description, ret, acct.total(), c.ret, thunk1+c.instrs*ins)
 		}
 	}
 }
@@ -146,7 +156,7 @@ func TestLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := int64(1+7*n) * ins
+		want := thunk1 + int64(1+7*n)*ins
 		if ret != uint32(n) || acct.total() != want {
 			t.Errorf("n=%d: got %d using %d, want %d using %d", n, ret, acct.total(), n, want)
 		}
@@ -163,35 +173,36 @@ func TestEarlyReturn(t *testing.T) {
 		opI32Const, 9, opI32Const, 1, opI32Add, opEnd)
 	e := newEngine(t, gas.Skyr)
 	ret, acct, err := run(t, e, m, 1e9, 1)
-	if err != nil || ret != 7 || acct.total() != 3*ins {
-		t.Errorf("return: got %d using %d (%v), want 7 using %d", ret, acct.total(), err, 3*ins)
+	if err != nil || ret != 7 || acct.total() != thunk1+3*ins {
+		t.Errorf("return: got %d using %d (%v), want 7 using %d", ret, acct.total(), err, thunk1+3*ins)
 	}
 	ret, acct, err = run(t, e, m, 1e9, 0)
-	if err != nil || ret != 10 || acct.total() != 5*ins {
-		t.Errorf("fall through: got %d using %d (%v), want 10 using %d", ret, acct.total(), err, 5*ins)
+	if err != nil || ret != 10 || acct.total() != thunk1+5*ins {
+		t.Errorf("fall through: got %d using %d (%v), want 10 using %d", ret, acct.total(), err, thunk1+5*ins)
 	}
 }
 
 func TestOutOfGasMidBlock(t *testing.T) {
-	// The whole block (3 instructions) is charged on entry: one milligas
-	// short of it and nothing of it runs.
+	// The whole block (the thunk's 14 instructions, then the body's 3) is
+	// charged on entry: one milligas short of it and nothing of it runs.
 	m := oneFunc(opLocalGet, 0, opI32Const, 1, opI32Add, opEnd)
 	e := newEngine(t, gas.Skyr)
-	_, acct, err := run(t, e, m, 3*ins-1, 1)
+	_, acct, err := run(t, e, m, thunk1+3*ins-1, 1)
 	if !errors.Is(err, ErrOutOfGas) {
 		t.Fatalf("got %v, want out of gas", err)
 	}
 	if !errors.Is(err, errAccountOutOfGas) || acct.avail != 0 {
 		t.Errorf("account not settled as out of gas: %v, %d left", err, acct.avail)
 	}
-	if _, acct, err = run(t, e, m, 3*ins, 1); err != nil || acct.avail != 0 {
+	if _, acct, err = run(t, e, m, thunk1+3*ins, 1); err != nil || acct.avail != 0 {
 		t.Errorf("exactly enough gas: %v, %d left", err, acct.avail)
 	}
 }
 
 func TestHostCallSettlesGas(t *testing.T) {
 	// invoke: 0 local.get 0; 1 call $probe; 2 i32.const 1; 3 i32.add; 4 end
-	// One block of 4, charged before the call; the host then charges 1000
+	// One block of 4 after the export's thunk, charged before the call (a
+	// call to an import is not stack-guarded); the host then charges 1000
 	// itself, which the Wasm counter must see afterwards.
 	var seen []int64
 	probe := HostFunc{Module: "test", Name: "probe", Params: []ValueType{I32},
@@ -212,10 +223,10 @@ func TestHostCallSettlesGas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ret != 41 || len(seen) != 1 || seen[0] != 4*ins {
-		t.Errorf("got %d, settled %v before the call; want 41, [%d]", ret, seen, 4*ins)
+	if ret != 41 || len(seen) != 1 || seen[0] != thunk1+4*ins {
+		t.Errorf("got %d, settled %v before the call; want 41, [%d]", ret, seen, thunk1+4*ins)
 	}
-	if want := int64(1e6 - 4*ins - 1000); acct.avail != want {
+	if want := int64(1e6 - thunk1 - 4*ins - 1000); acct.avail != want {
 		t.Errorf("left %d, want %d", acct.avail, want)
 	}
 }
@@ -266,6 +277,50 @@ func TestCompileOncePerCID(t *testing.T) {
 	for _, m := range mods[1:] {
 		if m != mods[0] {
 			t.Fatal("one CID compiled twice")
+		}
+	}
+}
+
+// guardedCall1 is the priced part of a stack-guarded call: the 14
+// instructions of thunk1 but the local.get.
+const guardedCall1 = 13 * ins
+
+func TestCalls(t *testing.T) {
+	// invoke: local.get 0; call $inc; end — one block: local.get and the
+	// guarded call. inc: local.get 0; i32.const 1; i32.add; end — 3.
+	m := wmod{
+		types: [][]byte{typeI32toI32},
+		funcs: []wfunc{
+			{typ: 0, code: []byte{opLocalGet, 0, opCall, 1, opEnd}},
+			{typ: 0, code: []byte{opLocalGet, 0, opI32Const, 1, opI32Add, opEnd}},
+		},
+		exports: map[string]uint32{"invoke": 0},
+	}
+	ret, acct, err := run(t, newEngine(t, gas.Skyr), m, 1e9, 1)
+	if want := int64(thunk1 + ins + guardedCall1 + 3*ins); err != nil || ret != 2 || acct.total() != want {
+		t.Errorf("got %d using %d (%v), want 2 using %d", ret, acct.total(), err, want)
+	}
+}
+
+func TestStackOverflow(t *testing.T) {
+	// f: local.get 0; call $f; end, exported. Its stack cost is 3: the
+	// activation's 2 plus the one value it pushes (no locals). The thunk
+	// raises the height to 3, each entry of f by 3 more before calling
+	// again: entry j checks 3(j+1) against the limit 2048, so entry 682
+	// traps. Each of the 682 entries paid its whole block (local.get plus
+	// the guarded call, 14) on entry, the thunk 14.
+	m := wmod{
+		types:   [][]byte{typeI32toI32},
+		funcs:   []wfunc{{typ: 0, code: []byte{opLocalGet, 0, opCall, 0, opEnd}}},
+		exports: map[string]uint32{"invoke": 0},
+	}
+	for _, era := range []gas.Era{gas.Skyr, gas.Hygge} {
+		_, acct, err := run(t, newEngine(t, era), m, 1e9, 1)
+		if !errors.Is(err, ErrStackOverflow) {
+			t.Fatalf("%s: got %v, want stack overflow", era, err)
+		}
+		if want := int64(thunk1 + 682*(ins+guardedCall1)); acct.total() != want {
+			t.Errorf("%s: used %d, want %d", era, acct.total(), want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ package instrument
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/tvx-project/tvx/fvm/gas"
 )
@@ -49,6 +50,7 @@ type module struct {
 	secs          []section
 	types         []funcType
 	importedFuncs int
+	importTypes   []uint32 // type of each imported function
 	importedGlobs int
 	funcTypes     []uint32 // type of each defined function
 	globalCount   int      // defined globals
@@ -195,9 +197,11 @@ func (m *module) parseImports(r *reader) error {
 		}
 		switch kind {
 		case 0:
-			if _, err := r.u32(); err != nil {
+			t, err := r.u32()
+			if err != nil {
 				return err
 			}
+			m.importTypes = append(m.importTypes, t)
 			m.importedFuncs++
 		case 1: // table
 			if _, err := r.byte(); err != nil {
@@ -261,42 +265,157 @@ func (m *module) parseMemories(r *reader) error {
 	return nil
 }
 
-// rewrite produces the instrumented module.
+// body is one function of the rewritten module: its locals as declared
+// (encoded, with their group count and total), and its instructions.
+type body struct {
+	typ     uint32
+	locals  []byte // encoded declarations including the group count
+	groups  uint32
+	nlocals uint64
+	code    []instr
+	src     []byte // the original body the instructions' ranges refer to
+}
+
+// rewrite produces the instrumented module: stack limiting first, then
+// gas metering over the result, as the FVM orders them (so the limiter's
+// own instructions are metered too).
 func (m *module) rewrite(p pricer) ([]byte, error) {
-	gasType := uint32(len(m.types))
-	gasFunc := uint32(m.importedFuncs + len(m.funcTypes))
-	gasGlobal := uint32(m.importedGlobs + m.globalCount)
-
-	var code []byte
-	var haveCode bool
-	for _, s := range m.secs {
-		if s.id == 10 {
-			c, err := m.rewriteCode(s.data, p, gasFunc, gasGlobal)
-			if err != nil {
-				return nil, err
-			}
-			code, haveCode = c, true
+	bodies, err := m.decodeBodies()
+	if err != nil {
+		return nil, err
+	}
+	// Stack costs of the original functions.
+	costs := make([]uint32, m.importedFuncs+len(bodies))
+	for i, b := range bodies {
+		h, err := m.maxHeight(b.code, m.types[b.typ])
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", m.importedFuncs+i, err)
 		}
+		locals := b.nlocals
+		if p.costs.Metering >= gas.MeteringV2 {
+			// The second generation counts declarations, not locals.
+			locals = uint64(b.groups)
+		}
+		if locals+uint64(h) > 0xffffffff {
+			return nil, fmt.Errorf("function %d: stack cost overflows", m.importedFuncs+i)
+		}
+		costs[m.importedFuncs+i] = uint32(locals) + h
 	}
-	if !haveCode {
-		code = m.appendGasFunc(appendU32(nil, 1), gasGlobal)
+	totalFuncs := uint32(len(costs))
+	gasGlobal := uint32(m.importedGlobs + m.globalCount)
+	heightGlobal := gasGlobal + 1
+	limit := m.info.MaxStack
+
+	// Calls to defined functions go through the height check.
+	for i := range bodies {
+		var out []instr
+		for _, in := range bodies[i].code {
+			if in.op == 0x10 && int(in.idx) < len(costs) && costs[in.idx] > 0 {
+				out = append(out, guardedCall(in.idx, costs[in.idx], limit, heightGlobal)...)
+				continue
+			}
+			out = append(out, in)
+		}
+		bodies[i].code = out
 	}
 
-	repl := map[byte][]byte{10: code}
-	repl[1] = appendVecItem(m.section(1), []byte{0x60, 1, 0x7E, 0})
-	repl[3] = appendVecItem(m.section(3), appendU32(nil, gasType))
-	repl[6] = appendVecItem(m.section(6), []byte{0x7E, 1, 0x42, 0, 0x0B})
-	exports := appendVecItem(m.section(7), exportEntry(GasGlobalExport, 3, gasGlobal))
+	// Entry points reached from outside the code (exports, the table, the
+	// start function) get thunks that do the check for their callers.
+	exports, err := m.funcExports()
+	if err != nil {
+		return nil, err
+	}
+	elems, err := m.elementFuncs()
+	if err != nil {
+		return nil, err
+	}
+	var start *uint32
 	if m.info.HasStart {
-		start := m.section(8)
-		idx, err := (&reader{b: start}).u32()
+		idx, err := (&reader{b: m.section(8)}).u32()
 		if err != nil {
 			return nil, fmt.Errorf("start section: %w", err)
 		}
-		exports = appendVecItem(exports, exportEntry(StartExport, 0, idx))
+		start = &idx
+	}
+	entry := map[uint32]bool{}
+	for _, e := range exports {
+		entry[e] = true
+	}
+	for _, e := range elems {
+		entry[e] = true
+	}
+	if start != nil {
+		entry[*start] = true
+	}
+	var thunked []uint32
+	for f := range entry {
+		if int(f) >= len(costs) {
+			return nil, fmt.Errorf("entry function %d out of range", f)
+		}
+		if costs[f] != 0 {
+			thunked = append(thunked, f)
+		}
+	}
+	slices.Sort(thunked)
+	thunkOf := map[uint32]uint32{}
+	for k, f := range thunked {
+		thunkOf[f] = totalFuncs + uint32(k)
+		ft, _ := m.funcType(f)
+		var code []instr
+		for a := 0; a < ft.params; a++ {
+			code = append(code, instr{op: 0x20, raw: appendU32([]byte{0x20}, uint32(a))})
+		}
+		code = append(code, guardedCall(f, costs[f], limit, heightGlobal)...)
+		code = append(code, instr{op: 0x0B, raw: []byte{0x0B}})
+		bodies = append(bodies, body{typ: m.funcTypes[f-uint32(m.importedFuncs)], locals: []byte{0}, code: code})
+	}
+	redirect := func(f uint32) uint32 {
+		if t, ok := thunkOf[f]; ok {
+			return t
+		}
+		return f
+	}
+	gasFunc := totalFuncs + uint32(len(thunked))
+
+	code := appendU32(nil, uint32(len(bodies)+1))
+	funcs := m.section(3)
+	for i, b := range bodies {
+		nb, err := emitBody(b, p, gasFunc, m.types[b.typ])
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", uint32(m.importedFuncs)+uint32(i), err)
+		}
+		code = appendU32(code, uint32(len(nb)))
+		code = append(code, nb...)
+		if i >= len(m.funcTypes) {
+			funcs = appendVecItem(funcs, appendU32(nil, b.typ))
+		}
+	}
+	code = m.appendGasFunc(code, gasGlobal)
+	gasType := uint32(len(m.types))
+
+	repl := map[byte][]byte{10: code}
+	repl[1] = appendVecItem(m.section(1), []byte{0x60, 1, 0x7E, 0})
+	repl[3] = appendVecItem(funcs, appendU32(nil, gasType))
+	globals := appendVecItem(m.section(6), []byte{0x7E, 1, 0x42, 0, 0x0B})
+	repl[6] = appendVecItem(globals, []byte{0x7F, 1, 0x41, 0, 0x0B})
+	ex, err := m.rewriteExports(redirect)
+	if err != nil {
+		return nil, err
+	}
+	ex = appendVecItem(ex, exportEntry(GasGlobalExport, 3, gasGlobal))
+	ex = appendVecItem(ex, exportEntry(StackGlobalExport, 3, heightGlobal))
+	if start != nil {
+		ex = appendVecItem(ex, exportEntry(StartExport, 0, redirect(*start)))
 		repl[8] = nil
 	}
-	repl[7] = exports
+	repl[7] = ex
+	if len(elems) > 0 {
+		el, err := m.rewriteElements(redirect)
+		if err != nil {
+			return nil, err
+		}
+		repl[9] = el
+	}
 
 	var out []section
 	done := map[byte]bool{}
@@ -308,11 +427,12 @@ func (m *module) rewrite(p pricer) ([]byte, error) {
 			}
 		}
 	}
+	needed := []byte{1, 3, 6, 7, 10}
 	for _, s := range m.secs {
 		if s.id != 0 {
 			// Sections the rewrite needs but the module lacks go before
 			// the first one that must follow them.
-			for _, id := range []byte{1, 3, 6, 7, 10} {
+			for _, id := range needed {
 				if sectionRank(id) < sectionRank(s.id) {
 					emit(id)
 				}
@@ -324,10 +444,248 @@ func (m *module) rewrite(p pricer) ([]byte, error) {
 		}
 		out = append(out, s)
 	}
-	for _, id := range []byte{1, 3, 6, 7, 10} {
+	for _, id := range needed {
 		emit(id)
 	}
 	return encodeModule(out), nil
+}
+
+func (m *module) decodeBodies() ([]body, error) {
+	data := m.section(10)
+	if data == nil {
+		if len(m.funcTypes) != 0 {
+			return nil, errors.New("functions without a code section")
+		}
+		return nil, nil
+	}
+	r := &reader{b: data}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	if int(n) != len(m.funcTypes) {
+		return nil, fmt.Errorf("code section has %d bodies for %d functions", n, len(m.funcTypes))
+	}
+	out := make([]body, 0, n)
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", i, err)
+		}
+		src, err := r.bytes(int(size))
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", i, err)
+		}
+		br := &reader{b: src}
+		groups, err := br.u32()
+		if err != nil {
+			return nil, err
+		}
+		var locals uint64
+		for g := uint32(0); g < groups; g++ {
+			k, err := br.u32()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := br.byte(); err != nil {
+				return nil, err
+			}
+			locals += uint64(k)
+		}
+		code, err := decodeBody(src, br.pos)
+		if err != nil {
+			return nil, fmt.Errorf("function %d: %w", uint32(m.importedFuncs)+i, err)
+		}
+		out = append(out, body{typ: m.funcTypes[i], locals: src[:br.pos], groups: groups, nlocals: locals, code: code, src: src})
+	}
+	return out, nil
+}
+
+// funcExports lists the functions the module exports.
+func (m *module) funcExports() ([]uint32, error) {
+	var out []uint32
+	err := m.walkExports(func(name []byte, kind byte, idx uint32) {
+		if kind == 0 {
+			out = append(out, idx)
+		}
+	})
+	return out, err
+}
+
+func (m *module) walkExports(f func(name []byte, kind byte, idx uint32)) error {
+	data := m.section(7)
+	if data == nil {
+		return nil
+	}
+	r := &reader{b: data}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		l, err := r.u32()
+		if err != nil {
+			return err
+		}
+		name, err := r.bytes(int(l))
+		if err != nil {
+			return err
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return err
+		}
+		idx, err := r.u32()
+		if err != nil {
+			return err
+		}
+		f(name, kind, idx)
+	}
+	return nil
+}
+
+func (m *module) rewriteExports(redirect func(uint32) uint32) ([]byte, error) {
+	var items [][]byte
+	err := m.walkExports(func(name []byte, kind byte, idx uint32) {
+		if kind == 0 {
+			idx = redirect(idx)
+		}
+		b := appendU32(nil, uint32(len(name)))
+		b = append(b, name...)
+		b = append(b, kind)
+		items = append(items, appendU32(b, idx))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export section: %w", err)
+	}
+	out := appendU32(nil, uint32(len(items)))
+	for _, it := range items {
+		out = append(out, it...)
+	}
+	return out, nil
+}
+
+// walkElements visits each element segment: the bytes before its
+// function index vector, and the indices (nil for expression segments,
+// whose bytes are all in head).
+func (m *module) walkElements(f func(head []byte, funcs []uint32)) error {
+	data := m.section(9)
+	if data == nil {
+		return nil
+	}
+	r := &reader{b: data}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		from := r.pos
+		flags, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if flags > 7 {
+			return fmt.Errorf("element segment %d: flags %d", i, flags)
+		}
+		if flags&2 != 0 && flags&1 == 0 { // explicit table index
+			if _, err := r.u32(); err != nil {
+				return err
+			}
+		}
+		if flags&1 == 0 { // active: offset expression
+			if err := skipConstExpr(r); err != nil {
+				return fmt.Errorf("element segment %d offset: %w", i, err)
+			}
+		}
+		if flags&3 != 0 { // element kind or reference type
+			if _, err := r.byte(); err != nil {
+				return err
+			}
+		}
+		k, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if flags&4 != 0 {
+			for j := uint32(0); j < k; j++ {
+				if err := skipConstExpr(r); err != nil {
+					return fmt.Errorf("element segment %d: %w", i, err)
+				}
+			}
+			f(data[from:r.pos], nil)
+			continue
+		}
+		head := data[from:r.pos]
+		// head ends with the vector's length; callers re-encode it.
+		head = head[:len(head)-len(appendU32(nil, k))]
+		funcs := make([]uint32, 0, min(k, uint32(len(data))))
+		for j := uint32(0); j < k; j++ {
+			x, err := r.u32()
+			if err != nil {
+				return err
+			}
+			funcs = append(funcs, x)
+		}
+		f(head, funcs)
+	}
+	return nil
+}
+
+func skipConstExpr(r *reader) error {
+	for {
+		c, err := r.byte()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case 0x0B:
+			return nil
+		case 0x41:
+			_, err = r.sleb(32)
+		case 0x42:
+			_, err = r.sleb(64)
+		case 0x23, 0xD2:
+			_, err = r.u32()
+		case 0xD0:
+			_, err = r.byte()
+		default:
+			return fmt.Errorf("opcode 0x%02x in a constant expression", c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (m *module) elementFuncs() ([]uint32, error) {
+	var out []uint32
+	err := m.walkElements(func(_ []byte, funcs []uint32) { out = append(out, funcs...) })
+	if err != nil {
+		return nil, fmt.Errorf("element section: %w", err)
+	}
+	return out, nil
+}
+
+func (m *module) rewriteElements(redirect func(uint32) uint32) ([]byte, error) {
+	var segs [][]byte
+	err := m.walkElements(func(head []byte, funcs []uint32) {
+		b := append([]byte(nil), head...)
+		if funcs != nil {
+			b = appendU32(b, uint32(len(funcs)))
+			for _, f := range funcs {
+				b = appendU32(b, redirect(f))
+			}
+		}
+		segs = append(segs, b)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("element section: %w", err)
+	}
+	out := appendU32(nil, uint32(len(segs)))
+	for _, s := range segs {
+		out = append(out, s...)
+	}
+	return out, nil
 }
 
 func (m *module) section(id byte) []byte {
@@ -375,72 +733,24 @@ func (m *module) appendGasFunc(b []byte, gasGlobal uint32) []byte {
 	return append(b, body...)
 }
 
-func (m *module) rewriteCode(data []byte, p pricer, gasFunc, gasGlobal uint32) ([]byte, error) {
-	r := &reader{b: data}
-	n, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	if int(n) != len(m.funcTypes) {
-		return nil, fmt.Errorf("code section has %d bodies for %d functions", n, len(m.funcTypes))
-	}
-	out := appendU32(nil, n+1)
-	for i := uint32(0); i < n; i++ {
-		size, err := r.u32()
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", i, err)
-		}
-		body, err := r.bytes(int(size))
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", i, err)
-		}
-		nb, err := m.rewriteBody(body, m.types[m.funcTypes[i]], p, gasFunc)
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", uint32(m.importedFuncs)+i, err)
-		}
-		out = appendU32(out, uint32(len(nb)))
-		out = append(out, nb...)
-	}
-	return m.appendGasFunc(out, gasGlobal), nil
-}
-
-func (m *module) rewriteBody(body []byte, ft funcType, p pricer, gasFunc uint32) ([]byte, error) {
-	r := &reader{b: body}
-	groups, err := r.u32()
-	if err != nil {
-		return nil, err
-	}
-	var locals uint64
-	for g := uint32(0); g < groups; g++ {
-		k, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := r.byte(); err != nil {
-			return nil, err
-		}
-		locals += uint64(k)
-	}
-	localsEnd := r.pos
-	code, err := decodeBody(body, localsEnd)
-	if err != nil {
-		return nil, err
-	}
-	blocks, dyn, err := meter(code, p)
+// emitBody meters b and encodes it with its charges.
+func emitBody(b body, p pricer, gasFunc uint32, ft funcType) ([]byte, error) {
+	blocks, dyn, err := meter(b.code, p)
 	if err != nil {
 		return nil, err
 	}
 	var out []byte
-	temp := uint32(uint64(ft.params) + locals)
+	temp := uint32(uint64(ft.params) + b.nlocals)
 	if len(dyn) > 0 {
-		out = appendU32(out, groups+1)
-		out = append(out, body[(&reader{b: body}).skipU32():localsEnd]...)
+		// One more i32 local holds a size operand while it is charged.
+		out = appendU32(out, b.groups+1)
+		out = append(out, b.locals[(&reader{b: b.locals}).skipU32():]...)
 		out = append(out, 1, 0x7F)
 	} else {
-		out = append(out, body[:localsEnd]...)
+		out = append(out, b.locals...)
 	}
 	bi, di := 0, 0
-	for i, in := range code {
+	for i, in := range b.code {
 		if bi < len(blocks) && blocks[bi].start == i {
 			out = append(out, 0x42)
 			out = appendS64(out, blocks[bi].cost)
@@ -449,7 +759,6 @@ func (m *module) rewriteBody(body []byte, ft funcType, p pricer, gasFunc uint32)
 			bi++
 		}
 		if di < len(dyn) && dyn[di].at == i {
-			// size operand: keep it, charge it times the unit price.
 			out = append(out, 0x22)
 			out = appendU32(out, temp)
 			out = append(out, 0x20)
@@ -460,7 +769,11 @@ func (m *module) rewriteBody(body []byte, ft funcType, p pricer, gasFunc uint32)
 			out = appendU32(out, gasFunc)
 			di++
 		}
-		out = append(out, body[in.start:in.end]...)
+		if in.raw != nil {
+			out = append(out, in.raw...)
+		} else {
+			out = append(out, b.src[in.start:in.end]...)
+		}
 	}
 	if bi != len(blocks) || di != len(dyn) {
 		return nil, errors.New("charges left unplaced")

@@ -16,6 +16,7 @@ type instr struct {
 	labels     []uint32 // br_table targets, then its default last
 	i32        int32    // i32.const's value
 	blockValue bool     // a block/loop/if with a result
+	raw        []byte   // the encoding of an instruction the rewrite adds
 }
 
 // decodeBody splits a function body's expression into instructions,
