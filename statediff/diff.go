@@ -87,7 +87,7 @@ func (r *Result) Equal() bool {
 // the rest of the diff goes on. Only a cancelled context or a failure to
 // produce any output is returned as an error.
 func Diff(ctx context.Context, s Store, a, b cid.Cid) (*Result, error) {
-	d := &differ{ctx: ctx, store: s, codes: codeTable(), shapes: map[int]map[actorKind]*shape{}}
+	d := &differ{ctx: ctx, store: &boundedStore{Store: s, left: maxWalkLoads}, codes: codeTable(), shapes: map[int]map[actorKind]*shape{}}
 	res := &Result{A: a, B: b}
 	d.res = res
 	if a.Defined() && b.Defined() && a.Equals(b) {

@@ -275,16 +275,20 @@ func (w *walker) loadHAMT(c cid.Cid) (*hamtNode, error) {
 // enumerated and matched by key.
 func (w *walker) diffHAMT(a, b cid.Cid) ([]entry, error) {
 	acc := map[string]*entry{}
-	if err := w.hamtPair(a, b, acc); err != nil {
+	if err := w.hamtPair(a, b, acc, newHAMTWalk(), 0); err != nil {
 		return nil, err
 	}
 	return changed(acc, func(x, y *entry) bool { return bytes.Compare(x.key, y.key) < 0 }), nil
 }
 
-func (w *walker) hamtPair(a, b cid.Cid, acc map[string]*entry) error {
+func (w *walker) hamtPair(a, b cid.Cid, acc map[string]*entry, hw *hamtWalk, depth int) error {
 	if a.Defined() && b.Defined() && a.Equals(b) {
 		return nil
 	}
+	if done, err := hw.enter(a, b, depth); done || err != nil {
+		return err
+	}
+	defer hw.leave(a, b)
 	na, nb, ok, err := loadRoots(w, a, b, w.loadHAMT)
 	if !ok {
 		return err
@@ -298,15 +302,15 @@ func (w *walker) hamtPair(a, b cid.Cid, acc map[string]*entry) error {
 	for i := 0; i < width; i++ {
 		pa, pb := na.slot(i), nb.slot(i)
 		if pa != nil && pb != nil && pa.link.Defined() && pb.link.Defined() {
-			if err := w.hamtPair(pa.link, pb.link, acc); err != nil {
+			if err := w.hamtPair(pa.link, pb.link, acc, hw, depth+1); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := w.hamtCollect(pa, sideA, acc); err != nil {
+		if err := w.hamtCollect(pa, sideA, acc, hw, depth+1); err != nil {
 			return err
 		}
-		if err := w.hamtCollect(pb, sideB, acc); err != nil {
+		if err := w.hamtCollect(pb, sideB, acc, hw, depth+1); err != nil {
 			return err
 		}
 	}
@@ -314,7 +318,7 @@ func (w *walker) hamtPair(a, b cid.Cid, acc map[string]*entry) error {
 }
 
 // hamtCollect adds every key under p to acc on side s.
-func (w *walker) hamtCollect(p *hamtPointer, s side, acc map[string]*entry) error {
+func (w *walker) hamtCollect(p *hamtPointer, s side, acc map[string]*entry, hw *hamtWalk, depth int) error {
 	if p == nil {
 		return nil
 	}
@@ -329,12 +333,20 @@ func (w *walker) hamtCollect(p *hamtPointer, s side, acc map[string]*entry) erro
 		}
 		return nil
 	}
+	a, b := p.link, cid.Undef
+	if s == sideB {
+		a, b = b, a
+	}
+	if done, err := hw.enter(a, b, depth); done || err != nil {
+		return err
+	}
+	defer hw.leave(a, b)
 	nd, err := w.loadHAMT(p.link)
 	if err != nil {
 		return w.soft(s, err)
 	}
 	for i := range nd.ptrs {
-		if err := w.hamtCollect(&nd.ptrs[i], s, acc); err != nil {
+		if err := w.hamtCollect(&nd.ptrs[i], s, acc, hw, depth+1); err != nil {
 			return err
 		}
 	}

@@ -59,6 +59,9 @@ func fetch(ctx context.Context, s Store, c cid.Cid) ([]byte, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
+		if errors.Is(err, ErrWalkBound) {
+			return nil, err
+		}
 		return nil, &errMissing{c: c, err: err}
 	}
 	if blk == nil {
