@@ -83,7 +83,7 @@ require (
 	github.com/multiformats/go-multicodec v0.5.0 // indirect
 	github.com/opentracing/opentracing-go v1.2.0 // indirect
 	github.com/petar/GoLLRB v0.0.0-20210522233825-ae3b015fd3e9 // indirect
-	github.com/pkg/errors v0.9.1 // indirect
+	github.com/pkg/errors v0.9.1
 	github.com/polydawn/refmt v0.0.0-20201211092308-30ac6d18308e // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	github.com/spaolacci/murmur3 v1.1.0 // indirect
@@ -96,4 +96,9 @@ require (
 	golang.org/x/exp v0.0.0-20210714144626-1041f73d31d8 // indirect
 	google.golang.org/protobuf v1.27.1 // indirect
 	lukechampine.com/blake3 v1.1.6 // indirect
+	tvx.invalid/upstream/pkgerrors v0.9.1
 )
+
+replace github.com/pkg/errors => ./third_party/pkgerrors
+
+replace tvx.invalid/upstream/pkgerrors v0.9.1 => github.com/pkg/errors v0.9.1
