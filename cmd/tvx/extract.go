@@ -144,7 +144,7 @@ Tipset keys are comma-separated block CIDs, optionally in braces.`,
 			&cli.StringFlag{Name: "id", Usage: "identifier to name the vector with"},
 			&cli.StringFlag{Name: "cid", Usage: "message CID to extract"},
 			&cli.StringFlag{Name: "block", Aliases: []string{"exec-block"}, Usage: "a block that included the message, to avoid searching the chain"},
-			&cli.StringFlag{Name: "tsk", Usage: "tipset key to extract, or a range KEY1..KEY2"},
+			&cli.StringFlag{Name: "tsk", Usage: "tipset to extract, or a range A..B, each end a tipset key, @H (height) or @head, as Lotus's tvx takes them"},
 			&cli.StringFlag{Name: "height", Usage: "height of the tipset to extract, or a range A..B"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "file to write the vector to (stdout when absent), or the directory for an unsquashed range"},
 			&cli.StringFlag{Name: "state-retain", Value: extract.RetainAccessedCids, Usage: "state retention for message vectors: accessed-cids or accessed-actors"},
@@ -219,11 +219,11 @@ func extractTipsets(ctx context.Context, c *cli.Context, src chain.Source, label
 		if err != nil {
 			return err
 		}
-		if from.Key, err = parseTipSetKey(a); err != nil {
-			return usageErr("--tsk: %v", err)
+		if from, err = parseTipSetRef(a); err != nil {
+			return err
 		}
-		if to.Key, err = parseTipSetKey(b); err != nil {
-			return usageErr("--tsk: %v", err)
+		if to, err = parseTipSetRef(b); err != nil {
+			return err
 		}
 		isRange = r
 	case c.String("height") != "":

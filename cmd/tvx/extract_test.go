@@ -77,6 +77,25 @@ func TestExtractCLI(t *testing.T) {
 	if err != nil || len(msgs) == 0 {
 		t.Fatalf("no executed messages in the built chain: %v", err)
 	}
+	// Lotus's --tsk forms: @H is --height H, @head the chain's head, @A..@B a range.
+	byTsk := filepath.Join(dir, "tipset-tsk.json")
+	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--class", "tipset", "--tsk", fmt.Sprintf("@%d", h), "--out", byTsk); code != 0 {
+		t.Fatalf("extract --tsk @%d: exit %d\n%s", h, code, errs)
+	}
+	a, _ := os.ReadFile(tv)
+	b, _ := os.ReadFile(byTsk)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("--tsk @%d and --height %d extract different vectors", h, h)
+	}
+	headByHeight, headByRef := filepath.Join(dir, "head-h.json"), filepath.Join(dir, "head-ref.json")
+	c1, _, e1 := runExtractCLI(t, "extract", "--car", car, "--class", "tipset", "--height", fmt.Sprint(head.Height()), "--ignore-sanity-checks", "--out", headByHeight)
+	c2, _, e2 := runExtractCLI(t, "extract", "--car", car, "--class", "tipset", "--tsk", fmt.Sprintf("@%d..@head", head.Height()), "--squash", "--ignore-sanity-checks", "--out", headByRef)
+	a, _ = os.ReadFile(headByHeight)
+	b, _ = os.ReadFile(headByRef)
+	if c1 != 0 || c2 != 0 || len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatalf("--tsk @%d..@head (exit %d) differs from --height %d (exit %d)\n%s%s", head.Height(), c2, head.Height(), c1, e1, e2)
+	}
+
 	mv := filepath.Join(dir, "message.json")
 	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--circ-supply", "0", "--cid", msgs[0].Cid.String(), "--state-retain", "accessed-actors", "-o", mv); code != 0 {
 		t.Fatalf("extract message: exit %d\n%s", code, errs)
