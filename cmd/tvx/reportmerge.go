@@ -167,7 +167,7 @@ func runReportMerge(c *cli.Context) error {
 		fmt.Fprint(c.App.Writer, textResult(r))
 	}
 	s0 := outs[0].summary
-	obj := summaryObject{runInfo: runInfo{Expected: s0.Expected, Strict: s0.Strict, }, Totals: totals, Verdict: "pass"}
+	obj := summaryObject{runInfo: runInfo{Expected: s0.Expected, Strict: s0.Strict}, Totals: totals, Verdict: "pass"}
 	err := totals.Check(c.Bool("allow-empty"))
 	if err != nil {
 		obj.Verdict, obj.Problem = "fail", err.Error()
