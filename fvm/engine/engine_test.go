@@ -324,3 +324,86 @@ func TestStackOverflow(t *testing.T) {
 		}
 	}
 }
+
+func TestStackCostCountsLocalsByEra(t *testing.T) {
+	// f (local i32 i32 i32, one declaration): local.get 0; call $f; end.
+	// Its max height is 3 (see TestStackOverflow). nv16-17 count its 3
+	// locals: cost 6, so entry j checks 6(j+1) > 2048 and entry 341
+	// traps. nv18 counts 1 declaration: cost 4, entry 512 traps.
+	m := wmod{
+		types:   [][]byte{typeI32toI32},
+		funcs:   []wfunc{{typ: 0, groups: 1, locals: []byte{3, tI32}, code: []byte{opLocalGet, 0, opCall, 0, opEnd}}},
+		exports: map[string]uint32{"invoke": 0},
+	}
+	for _, c := range []struct {
+		era     gas.Era
+		entries int64
+	}{{gas.Skyr, 341}, {gas.Hygge, 512}} {
+		_, acct, err := run(t, newEngine(t, c.era), m, 1e9, 1)
+		if !errors.Is(err, ErrStackOverflow) {
+			t.Fatalf("%s: got %v, want stack overflow", c.era, err)
+		}
+		if want := thunk1 + c.entries*(ins+guardedCall1); acct.total() != want {
+			t.Errorf("%s: used %d, want %d (%d entries)", c.era, acct.total(), want, c.entries)
+		}
+	}
+}
+
+func TestBrTableDefaultByEra(t *testing.T) {
+	//  0 block A; 1 block B; 2 local.get 0; 3 br_table [0] default 1;
+	//  4 end B; 5 i32.const 1; 6 drop; 7 end A; 8 local.get 0; 9 end
+	// nv16-17 see that the default target leaves A, so the code after B
+	// is its own block: {0: local.get, br_table, local.get 0} = 3 and
+	// {5: i32.const} = 1; index 0 runs both (4), index 1 skips it (3).
+	// nv18's analysis ignores the default target and keeps one block of 4
+	// whichever way the br_table goes.
+	m := oneFunc(opBlock, tEmpty, opBlock, tEmpty, opLocalGet, 0, 0x0E, 1, 0, 1, opEnd,
+		opI32Const, 1, opDrop, opEnd, opLocalGet, 0, opEnd)
+	for _, c := range []struct {
+		era        gas.Era
+		p          uint64
+		priced     int64
+		descripton string
+	}{{gas.Skyr, 0, 4, "skyr, table target"}, {gas.Skyr, 1, 3, "skyr, default"},
+		{gas.Hygge, 0, 4, "hygge, table target"}, {gas.Hygge, 1, 4, "hygge, default"}} {
+		ret, acct, err := run(t, newEngine(t, c.era), m, 1e9, c.p)
+		if want := thunk1 + c.priced*ins; err != nil || ret != uint32(c.p) || acct.total() != want {
+			t.Errorf("%s: got %d using %d (%v), want %d using %d", c.descripton, ret, acct.total(), err, c.p, want)
+		}
+	}
+}
+
+func TestNaNCanonical(t *testing.T) {
+	// 0.0/0.0, reinterpreted, high 32 bits: the canonical NaN's 0x7ff80000
+	// whatever the hardware makes. 7 priced instructions.
+	m := oneFunc(0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0xA3,
+		0xBD, 0x42, 32, 0x88, 0xA7, opEnd)
+	ret, acct, err := run(t, newEngine(t, gas.Skyr), m, 1e9, 0)
+	if err != nil || ret != 0x7ff80000 || acct.total() != thunk1+7*ins {
+		t.Errorf("got %#x using %d (%v), want 0x7ff80000 using %d", ret, acct.total(), err, thunk1+7*ins)
+	}
+}
+
+func TestLinearMemoryGrowHygge(t *testing.T) {
+	// i32.const 2; memory.grow; end. nv18 prices memory.grow with a
+	// constant operand statically: 4 gas + 2 pages x 65536 x 0.4 gas, plus
+	// 4 gas for the i32.const. nv16-17: 2 instructions.
+	m := oneFunc(opI32Const, 2, opMemoryGrow, 0, opEnd)
+	m.memory = true
+	for _, c := range []struct {
+		era  gas.Era
+		want int64
+	}{{gas.Skyr, thunk1 + 2*ins}, {gas.Hygge, thunk1 + 2*ins + 2*65536*400}} {
+		ret, acct, err := run(t, newEngine(t, c.era), m, 1e12, 0)
+		if err != nil || ret != 1 || acct.total() != c.want {
+			t.Errorf("%s: got %d using %d (%v), want 1 (old size) using %d", c.era, ret, acct.total(), err, c.want)
+		}
+	}
+	// With the size from a local the charge is made at run time.
+	m = oneFunc(opLocalGet, 0, opMemoryGrow, 0, opEnd)
+	m.memory = true
+	ret, acct, err := run(t, newEngine(t, gas.Hygge), m, 1e12, 3)
+	if want := int64(thunk1 + 2*ins + 3*65536*400); err != nil || ret != 1 || acct.total() != want {
+		t.Errorf("dynamic: got %d using %d (%v), want 1 using %d", ret, acct.total(), err, want)
+	}
+}

@@ -740,12 +740,39 @@ func emitBody(b body, p pricer, gasFunc uint32, ft funcType) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	temp := uint32(uint64(ft.params) + b.nlocals)
+	next := uint32(uint64(ft.params) + b.nlocals)
+	extra := [][2]byte{} // added local groups: count, type
+	temp := next
 	if len(dyn) > 0 {
-		// One more i32 local holds a size operand while it is charged.
-		out = appendU32(out, b.groups+1)
+		// An i32 local holds a size operand while it is charged.
+		extra = append(extra, [2]byte{1, 0x7F})
+		next++
+	}
+	var f32Tmp, f64Tmp uint32
+	var need32, need64 bool
+	for _, in := range b.code {
+		switch canonicalized(in.op) {
+		case 0x7D:
+			need32 = true
+		case 0x7C:
+			need64 = true
+		}
+	}
+	if need32 {
+		extra = append(extra, [2]byte{1, 0x7D})
+		f32Tmp = next
+		next++
+	}
+	if need64 {
+		extra = append(extra, [2]byte{1, 0x7C})
+		f64Tmp = next
+	}
+	if len(extra) > 0 {
+		out = appendU32(out, b.groups+uint32(len(extra)))
 		out = append(out, b.locals[(&reader{b: b.locals}).skipU32():]...)
-		out = append(out, 1, 0x7F)
+		for _, e := range extra {
+			out = append(out, e[0], e[1])
+		}
 	} else {
 		out = append(out, b.locals...)
 	}
@@ -771,8 +798,14 @@ func emitBody(b body, p pricer, gasFunc uint32, ft funcType) ([]byte, error) {
 		}
 		if in.raw != nil {
 			out = append(out, in.raw...)
-		} else {
-			out = append(out, b.src[in.start:in.end]...)
+			continue
+		}
+		out = append(out, b.src[in.start:in.end]...)
+		switch canonicalized(in.op) {
+		case 0x7D:
+			out = appendCanonicalNaN(out, f32Tmp, []byte{0x43, 0x00, 0x00, 0xC0, 0x7F}, 0x5B)
+		case 0x7C:
+			out = appendCanonicalNaN(out, f64Tmp, []byte{0x44, 0, 0, 0, 0, 0, 0, 0xF8, 0x7F}, 0x61)
 		}
 	}
 	if bi != len(blocks) || di != len(dyn) {
@@ -785,4 +818,38 @@ func emitBody(b body, p pricer, gasFunc uint32, ft funcType) ([]byte, error) {
 func (r *reader) skipU32() int {
 	_, _ = r.u32()
 	return r.pos
+}
+
+// NaN canonicalisation. The FVM's compiler replaces every NaN a float
+// operation produces with the canonical NaN, so that results do not depend
+// on the hardware's NaN bits. wazero has no such mode, so the rewrite does
+// it in Wasm: after each such operation, keep the result if it equals
+// itself and take the canonical NaN otherwise. These instructions are the
+// engine's, not the actor's: they are not metered.
+
+// canonicalized is the value type (0x7D f32, 0x7C f64) of an operation
+// whose NaN results are canonicalised, or 0. Bitwise operations (abs,
+// neg, copysign), loads, reinterpretations and integer conversions never
+// make a new NaN and are left alone.
+func canonicalized(op gas.Op) byte {
+	switch {
+	case (op >= 0x8D && op <= 0x97) || op == 0xB6: // ceil..max, demote
+		return 0x7D
+	case (op >= 0x9B && op <= 0xA5) || op == 0xBB: // ceil..max, promote
+		return 0x7C
+	}
+	return 0
+}
+
+// appendCanonicalNaN appends: local.tee tmp; <canonical NaN const>;
+// local.get tmp; local.get tmp; <eq>; select.
+func appendCanonicalNaN(out []byte, tmp uint32, nan []byte, eq byte) []byte {
+	out = append(out, 0x22)
+	out = appendU32(out, tmp)
+	out = append(out, nan...)
+	out = append(out, 0x20)
+	out = appendU32(out, tmp)
+	out = append(out, 0x20)
+	out = appendU32(out, tmp)
+	return append(out, eq, 0x1B)
 }
