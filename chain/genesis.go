@@ -1,16 +1,39 @@
 package chain
 
-import "github.com/ipfs/go-cid"
+import (
+	"github.com/ipfs/go-cid"
 
-// genesisBlocks are the genesis block CIDs of the networks tvx recognises
-// from their chain data (Lotus v1.15.3's build/genesis CARs).
-var genesisBlocks = map[string]string{
-	"bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2": "mainnet",
-	"bafy2bzacecz3trtejxtzix4f4eebs7dekm6snfsmvffiqz2rfx7iwgsgtieq4": "calibnet",
+	"github.com/tvx-project/tvx/networks"
+)
+
+// GenesisNetwork names the network whose genesis block is c, when it is
+// one the networks table knows.
+func GenesisNetwork(c cid.Cid) (string, bool) {
+	p, ok := networks.ByGenesis(c.String())
+	return p.Name, ok
 }
 
-// GenesisNetwork names the network whose genesis block is c.
-func GenesisNetwork(c cid.Cid) (string, bool) {
-	n, ok := genesisBlocks[c.String()]
-	return n, ok
+// Profile is the network a node describes: the table's row when its name
+// is known, else a devnet row made from these parameters.
+func (p *NetworkParams) Profile() networks.Profile {
+	f := p.ForkUpgradeParams
+	var minPower int64
+	if p.ConsensusMinerMinPower.Int != nil {
+		minPower = p.ConsensusMinerMinPower.Int64()
+	}
+	return networks.FromNodeParams(networks.NodeParams{
+		Name:                    p.NetworkName,
+		BlockDelaySecs:          p.BlockDelaySecs,
+		ConsensusMinerMinPower:  minPower,
+		SupportedSealProofs:     p.SupportedProofTypes,
+		PreCommitChallengeDelay: p.PreCommitChallengeDelay,
+		Upgrades: networks.Heights{
+			"breeze": f.UpgradeBreezeHeight, "smoke": f.UpgradeSmokeHeight, "ignition": f.UpgradeIgnitionHeight,
+			"refuel": f.UpgradeRefuelHeight, "actorsv2": f.UpgradeAssemblyHeight, "tape": f.UpgradeTapeHeight,
+			"liftoff": f.UpgradeLiftoffHeight, "kumquat": f.UpgradeKumquatHeight, "calico": f.UpgradeCalicoHeight,
+			"persian": f.UpgradePersianHeight, "orange": f.UpgradeOrangeHeight, "claus": f.UpgradeClausHeight,
+			"trust": f.UpgradeTrustHeight, "norwegian": f.UpgradeNorwegianHeight, "turbo": f.UpgradeTurboHeight,
+			"hyperdrive": f.UpgradeHyperdriveHeight, "chocolate": f.UpgradeChocolateHeight, "ohsnap": f.UpgradeOhSnapHeight,
+		},
+	})
 }

@@ -51,6 +51,8 @@ type FullNodeAPI struct {
 	StateGetRandomnessFromTickets    func(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key TipSetKey) (abi.Randomness, error)
 	StateGetRandomnessFromBeacon     func(ctx context.Context, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte, key TipSetKey) (abi.Randomness, error)
 	StateSearchMsg                   func(ctx context.Context, from TipSetKey, msg cid.Cid, limit abi.ChainEpoch, allowReplaced bool) (*MessageLookup, error)
+	StateNetworkName                 func(ctx context.Context) (string, error)
+	StateGetNetworkParams            func(ctx context.Context) (*NetworkParams, error)
 }
 
 // Client is a Source backed by a Lotus full node's JSON-RPC API (v1).

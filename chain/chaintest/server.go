@@ -6,6 +6,7 @@ package chaintest
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -37,10 +38,14 @@ type Server struct {
 // server refuse (HTTP 401) requests without "Authorization: Bearer
 // <token>", as a Lotus node refuses writes and admin calls. Close it when
 // done.
-func NewServer(src chain.Source, token string) *Server {
+func NewServer(src chain.Source, token string, opts ...ServerOption) *Server {
 	s := &Server{token: token}
+	h := &handler{src: src}
+	for _, o := range opts {
+		o(h)
+	}
 	rpc := jsonrpc.NewServer()
-	rpc.Register(chain.RPCNamespace, &handler{src: src})
+	rpc.Register(chain.RPCNamespace, h)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/rpc/v1" {
 			http.NotFound(w, r)
@@ -82,11 +87,42 @@ func (s *Server) Calls() int64 { return s.calls.Load() }
 // Unauthorized is the number of requests refused for their token.
 func (s *Server) Unauthorized() int64 { return s.unauthorized.Load() }
 
+// ServerOption configures what a server answers beyond its source.
+type ServerOption func(*handler)
+
+// WithNetworkParams makes the server a node of the network p describes:
+// StateNetworkName answers p.NetworkName and StateGetNetworkParams p.
+// Without it the name is the one the source's genesis gives, or empty for
+// a chain of no known network, and StateGetNetworkParams fails.
+func WithNetworkParams(p chain.NetworkParams) ServerOption {
+	return func(h *handler) { h.params = &p }
+}
+
 // handler's exported methods are the RPC methods. Their results follow
 // Lotus's: empty collections where Lotus returns empty arrays, null where
 // it returns null (genesis parents).
 type handler struct {
-	src chain.Source
+	src    chain.Source
+	params *chain.NetworkParams
+}
+
+func (h *handler) StateNetworkName(ctx context.Context) (string, error) {
+	if h.params != nil {
+		return h.params.NetworkName, nil
+	}
+	name, err := chain.NetworkName(ctx, h.src)
+	if errors.Is(err, chain.ErrUnavailable) {
+		return "", nil // a chain of no known network: the client is told so
+	}
+	return name, err
+}
+
+func (h *handler) StateGetNetworkParams(context.Context) (*chain.NetworkParams, error) {
+	if h.params == nil {
+		return nil, fmt.Errorf("network parameters not configured")
+	}
+	p := *h.params
+	return &p, nil
 }
 
 func (h *handler) ChainHead(ctx context.Context) (*chain.TipSet, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/internal/testcorpus"
+	"github.com/tvx-project/tvx/networks"
 )
 
 // The real genesis CARs: read, recognised, listed and diffed; extracting
@@ -33,7 +34,7 @@ func TestGenesisCARs(t *testing.T) {
 			root := head.ParentState().String()
 
 			code, out, errw := runExtractCLI(t, "chain", "info", "--car", path)
-			if code != exitOK || !strings.Contains(out, "network "+network) || !strings.Contains(out, "state root: "+root) || !strings.Contains(out, "heights 0..0") {
+			if code != exitOK || !strings.Contains(out, "network "+mustNetwork(t, network)) || !strings.Contains(out, "state root: "+root) || !strings.Contains(out, "heights 0..0") {
 				t.Fatalf("chain info: exit %d\n%s%s", code, out, errw)
 			}
 			code, out, errw = runExtractCLI(t, "chain", "ls", "--car", path)
@@ -76,4 +77,13 @@ func TestGenesisCARs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustNetwork(t *testing.T, name string) string {
+	t.Helper()
+	p, ok := networks.ByName(name)
+	if !ok {
+		t.Fatalf("network %s not in the table", name)
+	}
+	return p.Name
 }

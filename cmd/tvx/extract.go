@@ -21,6 +21,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/extract"
 	"github.com/tvx-project/tvx/internal/atomicfile"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -32,7 +33,7 @@ func chainSourceFlags() []cli.Flag {
 		&cli.StringFlag{Name: "repo", Usage: "Lotus repo of the node to read from (default: FULLNODE_API_INFO, else $LOTUS_PATH, else ~/.lotus)"},
 		&cli.UintFlag{Name: "nv", Usage: "network version to assume at every height (for chains whose upgrade schedule is not mainnet's; a CAR source otherwise uses mainnet's)"},
 		&cli.StringFlag{Name: "circ-supply", Usage: "circulating supply in attoFIL to assume (a CAR cannot tell it; without it vectors leave it to the runner's default)"},
-		&cli.StringFlag{Name: "network", Usage: "network name to record in the vectors' _meta.gen"},
+		&cli.StringFlag{Name: "network", Usage: "the chain's network (mainnet, calibrationnet, butterflynet; default: the node's, or the one a chain CAR's genesis names), recorded in the vectors' _meta.gen"},
 		&cli.StringFlag{Name: "tmpdir", Usage: "directory for the temporary CAR files vectors are assembled in (default: the system's)"},
 	}
 }
@@ -60,6 +61,18 @@ func openChainSource(c *cli.Context) (chain.Source, string, error) {
 		if err != nil {
 			return nil, "", badInput(err)
 		}
+		p, known, err := useSourceNetwork(c, src)
+		if err != nil {
+			_ = src.Close()
+			return nil, "", err
+		}
+		// A CAR does not know its upgrade schedule: the network's row does.
+		if known && len(p.Upgrades) > 0 && p.Name != networks.Mainnet && !c.IsSet("nv") {
+			_ = src.Close()
+			if src, err = chain.OpenCAR(path, append(opts, networkSchedule(p))...); err != nil {
+				return nil, "", badInput(err)
+			}
+		}
 		return src, "chain CAR " + path, nil
 	}
 	info, err := chain.FindAPIInfo(os.Getenv, c.String("repo"))
@@ -69,6 +82,10 @@ func openChainSource(c *cli.Context) (chain.Source, string, error) {
 	src, err := chain.Dial(c.Context, info, opts...)
 	if err != nil {
 		return nil, "", ioTrouble(err)
+	}
+	if _, _, err := useSourceNetwork(c, src); err != nil {
+		_ = src.Close()
+		return nil, "", err
 	}
 	return src, "Lotus node " + info.String(), nil
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
+	"github.com/urfave/cli/v2"
+
+	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/networks"
+)
+
+// sourceNetwork says which network a chain source is on: --network, else
+// what the source says (a node's StateNetworkName, with
+// StateGetNetworkParams describing a devnet; a chain CAR's genesis block).
+// known is false when nothing says: the caller then assumes mainnet's
+// rules and records no network.
+func sourceNetwork(c *cli.Context, src chain.Source) (p networks.Profile, known bool, err error) {
+	if n := c.String("network"); n != "" {
+		p, err := networks.Lookup(n)
+		if err != nil {
+			return networks.Profile{}, false, usageErr("--network: %v", err)
+		}
+		return p, true, nil
+	}
+	name, err := chain.NetworkName(c.Context, src)
+	if errors.Is(err, chain.ErrUnavailable) {
+		return networks.Profile{}, false, nil
+	}
+	if err != nil {
+		return networks.Profile{}, false, ioTrouble(fmt.Errorf("which network: %w", err))
+	}
+	if p, ok := networks.ByName(name); ok {
+		return p, true, nil
+	}
+	client, ok := src.(*chain.Client)
+	if !ok {
+		return networks.Profile{Name: name}, true, nil
+	}
+	params, err := client.NetworkParams(c.Context)
+	if err != nil {
+		return networks.Profile{}, false, ioTrouble(fmt.Errorf("network %q: %w", name, err))
+	}
+	return params.Profile(), true, nil
+}
+
+// networkSchedule is a profile's upgrade schedule as a chain source option.
+func networkSchedule(p networks.Profile) chain.Option {
+	return chain.WithNetworkSchedule(func(h abi.ChainEpoch) network.Version {
+		return network.Version(p.NetworkVersion(h))
+	})
+}
+
+// useSourceNetwork resolves the source's network and makes it the
+// --network the extractor records.
+func useSourceNetwork(c *cli.Context, src chain.Source) (networks.Profile, bool, error) {
+	p, known, err := sourceNetwork(c, src)
+	if err != nil || !known {
+		return p, known, err
+	}
+	if err := c.Set("network", p.Name); err != nil {
+		return p, known, fmt.Errorf("--network: %w", err)
+	}
+	return p, known, nil
+}
