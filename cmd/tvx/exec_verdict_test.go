@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -125,5 +126,48 @@ func TestUsageErrorIsShort(t *testing.T) {
 		if code != exitBadArgs || out != "" || len(lines) > 3 || !strings.HasPrefix(lines[1], "usage: tvx exec ") {
 			t.Errorf("tvx %v: exit %d, stdout %q, stderr:\n%s", args, code, out, errw)
 		}
+	}
+}
+
+// Lotus habits: vectors piped in as concatenated pretty-printed JSON (as
+// tvx extract writes them), --out DIR with one <name>.out per vector, and
+// --driver-opt save-balances=PATH as --callback.
+func TestExecLotusHabits(t *testing.T) {
+	file := filepath.Join(sample, "multisig", "basic--ok-create--genesis.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, data, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	stream := pretty.String() + pretty.String()
+	code, out, errw := runTvx(t, stream, "exec", "-", "--variant", "genesis")
+	if code != exitOK || strings.Count(out, "PASS  -:") != 2 {
+		t.Fatalf("pretty stream: exit %d\n%s%s", code, out, errw)
+	}
+
+	dir := t.TempDir()
+	outDir := filepath.Join(dir, "out")
+	code, out, _ = runTvx(t, "", "exec", filepath.Join(sample, "multisig"), "--out", outDir)
+	if code != exitOK {
+		t.Fatalf("--out: exit %d\n%s", code, out)
+	}
+	got, err := os.ReadFile(filepath.Join(outDir, "basic--ok-create--genesis.out"))
+	if err != nil || !strings.Contains(string(got), "PASS  "+file) {
+		t.Fatalf("--out file: %v\n%s", err, got)
+	}
+
+	tipset := filepath.Join(sample, "reward", "penalties--penalize-bad-nonce-multiple-miners--tape.json")
+	balances := filepath.Join(dir, "balances.txt")
+	if code, out, errw := runTvx(t, "", "exec", tipset, "--driver-opt", "save-balances="+balances); code != exitOK {
+		t.Fatalf("--driver-opt: exit %d\n%s%s", code, out, errw)
+	}
+	if b, err := os.ReadFile(balances); err != nil || !strings.HasPrefix(string(b), "# ") {
+		t.Fatalf("save-balances output: %v\n%s", err, b)
+	}
+	if code, _, _ := runTvx(t, "", "exec", tipset, "--driver-opt", "pipeline-basefee"); code != exitBadArgs {
+		t.Fatalf("unknown --driver-opt: exit %d", code)
 	}
 }
