@@ -36,6 +36,8 @@ type summaryObject struct {
 	Verdict string `json:"verdict"`
 	// Problem says why the verdict is "fail".
 	Problem string `json:"problem,omitempty"`
+	// Timing is where the run's time went.
+	Timing timingSummary `json:"timing"`
 }
 
 // reporter prints results and the summary, and a progress bar on stderr
@@ -56,10 +58,11 @@ type reporter struct {
 	inDone int // vectors whose runs are all reported
 	// outFiles holds each vector's report for outDir, by file name.
 	outFiles map[string]*strings.Builder
+	times    timing
 }
 
 func newReporter(out, errw io.Writer, asJSON, verbose bool) *reporter {
-	return &reporter{out: out, errw: errw, json: asJSON, progress: isTerminal(errw), verbose: verbose}
+	return &reporter{out: out, errw: errw, json: asJSON, progress: isTerminal(errw), verbose: verbose, times: newTiming()}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -99,6 +102,7 @@ func (r *reporter) report(res conformance.Result) {
 	defer r.mu.Unlock()
 	r.clearProgress()
 	r.sum.Add(res)
+	r.times.add(res)
 	r.done++
 	text := textResult(res)
 	if r.json {
@@ -199,9 +203,13 @@ func (r *reporter) finish(info runInfo, allowEmpty bool) conformance.Totals {
 	if s.Known > 0 {
 		fmt.Fprintf(w, "%d known failures are listed in %s\n", s.Known, info.Expected)
 	}
+	// Timings go to stderr in both modes: they differ run to run, and
+	// stdout's text is the same for the same input.
+	times := r.times.summary()
+	times.write(r.errw)
 	fmt.Fprintln(w, s.String())
 	if r.json {
-		obj := summaryObject{runInfo: info, Totals: s, Verdict: "pass"}
+		obj := summaryObject{runInfo: info, Totals: s, Verdict: "pass", Timing: times}
 		if err := s.Check(allowEmpty); err != nil {
 			obj.Verdict, obj.Problem = "fail", err.Error()
 		}
