@@ -26,13 +26,15 @@ const (
 // call depth, the count of actors created (for deterministic new addresses)
 // and the frames recorded for the gas trace.
 type callManager struct {
-	ctx     context.Context
-	m       *Machine
-	gas     *gas.Tracker
-	origin  uint64
-	nonce   uint64
-	depth   int
-	created uint64
+	ctx    context.Context
+	m      *Machine
+	gas    *gas.Tracker
+	origin uint64
+	// originAddr is the message's From address as sent.
+	originAddr address.Address
+	nonce      uint64
+	depth      int
+	created    uint64
 	// frames[i] is the parent of call frame i (-1 for the top frame).
 	frames []int
 	// invocations counts actor code invocations (not plain transfers).
@@ -42,7 +44,7 @@ type callManager struct {
 }
 
 func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uint64) *callManager {
-	cm := &callManager{ctx: ctx, m: m, gas: gas.NewTracker(msg.GasLimit, m.cfg.TraceGas), origin: origin, nonce: msg.Nonce, frames: []int{-1}}
+	cm := &callManager{ctx: ctx, m: m, gas: gas.NewTracker(msg.GasLimit, m.cfg.TraceGas), origin: origin, originAddr: msg.From, nonce: msg.Nonce, frames: []int{-1}}
 	if m.prices.Era == gas.Hygge {
 		// The preloaded actors, the sender and the receiver are paid for
 		// by the message's inclusion.

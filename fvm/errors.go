@@ -79,3 +79,7 @@ func (e *fatalError) Unwrap() error { return e.err }
 func fatalf(format string, args ...any) error {
 	return &fatalError{err: fmt.Errorf(format, args...)}
 }
+
+// Fatal marks err as a machine failure (the message cannot be applied), for
+// engines reporting failures that are not the actor's doing.
+func Fatal(err error) error { return &fatalError{err: err} }

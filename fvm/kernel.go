@@ -236,9 +236,13 @@ func (k *kernel) newActorAddress() (address.Address, error) {
 	return a, nil
 }
 
-// originKeyAddress is the key address of the message's sender, read from
-// its account state (uncharged).
+// originKeyAddress is the key address of the message's sender: its From
+// address when that is a key address, else read from its account state
+// (uncharged).
 func (k *kernel) originKeyAddress() (address.Address, error) {
+	if p := k.cm.originAddr.Protocol(); p == address.BLS || p == address.SECP256K1 {
+		return k.cm.originAddr, nil
+	}
 	a, ok, err := k.cm.m.tree.GetActor(k.cm.origin)
 	if err != nil || !ok {
 		return address.Undef, fatalf("origin %d: %v", k.cm.origin, err)

@@ -39,6 +39,19 @@ func bind(module, name string, retSize int, params []ValueKind, f syscall) HostF
 		if err := k.cm.gas.Charge(k.cm.m.prices.OnSyscall()); err != nil {
 			return 0, err
 		}
+		// An i32 arrives in the low 32 bits; the engine need not clear the
+		// rest.
+		if len(args) != len(ps) {
+			return 0, fatalf("%s::%s: %d arguments, its ABI has %d", module, name, len(args), len(ps))
+		}
+		norm := make([]uint64, len(args))
+		for i, kind := range ps {
+			norm[i] = args[i]
+			if kind == I32 {
+				norm[i] = uint64(uint32(args[i]))
+			}
+		}
+		args = norm
 		var ret uint32
 		if retSize > 0 {
 			ret = uint32(args[0])

@@ -8,7 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tvx-project/tvx/protocol"
+	"sync"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
@@ -17,6 +17,8 @@ import (
 	"github.com/tvx-project/tvx/driver/trace"
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/bundle"
+	"github.com/tvx-project/tvx/fvm/wasmhost"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/syscalls"
 )
@@ -27,14 +29,19 @@ type Executor struct {
 	bundles     *bundle.Set
 	engine      fvm.Engine
 	newVerifier func() syscalls.ProofVerifier
+
+	// engines are the Wasm engines per network version, made on first use
+	// when no engine was given.
+	mu      sync.Mutex
+	engines map[uint]fvm.Engine
 }
 
 // Option configures an Executor.
 type Option func(*Executor)
 
-// WithEngine sets the Wasm engine actor code runs on. Without one, only
-// messages that run no actor code (plain transfers, messages rejected
-// before execution) can be applied.
+// WithEngine sets the Wasm engine actor code runs on, for every network
+// version (default: fvm/wasmhost's engine of each version, made on first
+// use, with the on-disk compilation cache).
 func WithEngine(e fvm.Engine) Option { return func(x *Executor) { x.engine = e } }
 
 // WithProofVerifier makes every call verify proofs with a verifier from
@@ -45,7 +52,7 @@ func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
 
 // New returns an Executor configured by opts.
 func New(opts ...Option) *Executor {
-	x := &Executor{bundles: bundle.NewSet()}
+	x := &Executor{bundles: bundle.NewSet(), engines: map[uint]fvm.Engine{}}
 	for _, o := range opts {
 		o(x)
 	}
@@ -69,6 +76,10 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		return nil, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", req.NetworkVersion, table.Network(), table.MaxVersion())
 	}
 	av := int(up.ActorsVersion)
+	eng, err := x.engineFor(ctx, uint(req.NetworkVersion))
+	if err != nil {
+		return nil, err
+	}
 	var verifier syscalls.ProofVerifier
 	if x.newVerifier != nil {
 		verifier = x.newVerifier()
@@ -84,7 +95,7 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		CircSupply:     req.CircSupply,
 		Verifier:       verifier,
 		Bundles:        x.bundles,
-		Engine:         x.engine,
+		Engine:         eng,
 		TraceGas:       req.TraceGas,
 	}
 	if req.Rand != nil {
@@ -133,6 +144,24 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 // cron on the FVM) is not implemented yet.
 func (x *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*executor.TipsetResult, error) {
 	return nil, fmt.Errorf("network version %d: tipset execution on the FVM is not implemented", req.NetworkVersion)
+}
+
+// engineFor returns the Wasm engine of network version nv.
+func (x *Executor) engineFor(ctx context.Context, nv uint) (fvm.Engine, error) {
+	if x.engine != nil {
+		return x.engine, nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if e, ok := x.engines[nv]; ok {
+		return e, nil
+	}
+	e, err := wasmhost.New(context.WithoutCancel(ctx), nv, wasmhost.Options{})
+	if err != nil {
+		return nil, err
+	}
+	x.engines[nv] = e
+	return e, nil
 }
 
 func assumedProofs(v syscalls.ProofVerifier) int {
