@@ -1,8 +1,15 @@
-// Package conformance runs test-vector corpora as Go tests.
+// Package conformance gives a run of test vectors its verdict, the same one
+// for every front end: Runner runs vectors through a driver and judges each
+// variant against an expected-failures list (Expected, keyed by VectorKey so
+// a list holds wherever a corpus is copied), Totals.Check turns the counts
+// into the run's verdict (an empty run is not green), and Shard splits a
+// corpus deterministically over machines. `tvx exec` and this package's
+// test harness are front ends of Runner.
 //
 // `go test ./conformance` runs every vector variant of the corpora named in
 // TVX_CORPUS (a path list), defaulting to the repository's corpus/ plus
-// ../shared/test-vectors/corpus when it exists. Vectors that do not pass yet
-// are listed, with their reasons, in expected-failures.txt; the test fails
-// when an unlisted vector fails and when a listed one passes.
+// ../shared/test-vectors/corpus (required in CI or with
+// TVX_REQUIRE_CORPUS=1). The shipped list, expected-failures.txt, is built
+// into tvx; the harness fails when an unlisted variant fails, when a listed
+// one passes and when nothing ran.
 package conformance
