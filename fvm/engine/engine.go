@@ -122,9 +122,6 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(Features).
 		WithCloseOnContextDone(false)
-	if cfg.MaxInstanceMemoryBytes != 0 {
-		rc = rc.WithMemoryLimitPages(uint32(cfg.MaxInstanceMemoryBytes / 65536))
-	}
 	if !cfg.NoDiskCache {
 		dir := cfg.CacheDir
 		if dir == "" {

@@ -407,3 +407,65 @@ func TestLinearMemoryGrowHygge(t *testing.T) {
 		t.Errorf("dynamic: got %d using %d (%v), want 1 using %d", ret, acct.total(), err, want)
 	}
 }
+
+type recordingLimiter struct {
+	calls [][2]uint64
+	allow func(current, desired uint64) bool
+}
+
+func (l *recordingLimiter) GrowMemory(current, desired uint64) bool {
+	l.calls = append(l.calls, [2]uint64{current, desired})
+	return l.allow(current, desired)
+}
+
+func TestMemoryLimits(t *testing.T) {
+	// invoke(n): local.get 0; memory.grow; end — the old size in pages, or
+	// -1 when refused. The module starts with 1 page.
+	m := oneFunc(opLocalGet, 0, opMemoryGrow, 0, opEnd)
+	m.memory = true
+	wasm := m.bytes()
+	costs, _ := gas.Instructions(gas.Hygge)
+	e, err := New(context.Background(), Config{Instructions: costs, MaxWasmStack: 2048, MaxInstanceMemoryBytes: 3 * 65536, NoDiskCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	mod, err := e.Compile(context.Background(), codeCID(t, wasm), wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grow := func(lim MemoryLimiter, pages uint64) uint32 {
+		t.Helper()
+		cfg := InstanceConfig{Account: &account{avail: 1e12}}
+		if lim != nil {
+			cfg.Memory = lim
+		}
+		inst, err := e.Instantiate(context.Background(), mod, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer inst.Close(context.Background())
+		ret, err := inst.Invoke(context.Background(), "invoke", pages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ret
+	}
+	if got := grow(nil, 2); got != 1 {
+		t.Errorf("growing to the instance limit: got %d, want 1", got)
+	}
+	if got := grow(nil, 3); got != 0xffffffff {
+		t.Errorf("growing past the instance limit: got %d, want -1", int32(got))
+	}
+	lim := &recordingLimiter{allow: func(cur, want uint64) bool { return want <= 65536 }}
+	if got := grow(lim, 1); got != 0xffffffff {
+		t.Errorf("growth the limiter refuses: got %d, want -1", int32(got))
+	}
+	if want := [][2]uint64{{0, 65536}, {65536, 2 * 65536}}; len(lim.calls) != 2 || lim.calls[0] != want[0] || lim.calls[1] != want[1] {
+		t.Errorf("limiter asked %v, want %v", lim.calls, want)
+	}
+	lim = &recordingLimiter{allow: func(uint64, uint64) bool { return false }}
+	if _, err := e.Instantiate(context.Background(), mod, InstanceConfig{Account: &account{}, Memory: lim}); !errors.Is(err, ErrMemoryLimit) {
+		t.Errorf("initial memory refused: got %v, want ErrMemoryLimit", err)
+	}
+}

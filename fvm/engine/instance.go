@@ -92,11 +92,18 @@ func (e *Engine) Instantiate(ctx context.Context, m *Module, cfg InstanceConfig)
 		return nil, errors.New("engine: InstanceConfig.Account is required")
 	}
 	inst := &Instance{cfg: cfg, info: &m.info}
-	if cfg.Memory != nil && m.info.HasMemory {
-		if !cfg.Memory.GrowMemory(0, m.MinMemoryBytes()) {
+	if m.info.HasMemory {
+		// Growth is checked as the FVM's engine checks it: against the
+		// per-instance maximum, then the limiter; a refusal makes
+		// memory.grow return -1.
+		limit := e.cfg.MaxInstanceMemoryBytes
+		if limit == 0 {
+			limit = 1 << 32
+		}
+		if m.MinMemoryBytes() > limit || (cfg.Memory != nil && !cfg.Memory.GrowMemory(0, m.MinMemoryBytes())) {
 			return nil, fmt.Errorf("%w: initial memory of %d bytes", ErrMemoryLimit, m.MinMemoryBytes())
 		}
-		ctx = experimental.WithMemoryAllocator(ctx, &limitedAllocator{lim: cfg.Memory})
+		ctx = experimental.WithMemoryAllocator(ctx, &limitedAllocator{limit: limit, lim: cfg.Memory})
 	}
 	mod, err := e.rt.InstantiateModule(ctx, m.compiled,
 		wazero.NewModuleConfig().WithName("").WithStartFunctions())
@@ -197,24 +204,27 @@ func (i *Instance) classify(err, settleErr error) error {
 	return &TrapError{Err: err}
 }
 
-// limitedAllocator backs a linear memory whose growth a MemoryLimiter
-// approves. The initial size was approved before instantiation.
+// limitedAllocator backs a linear memory whose growth is bounded by the
+// per-instance limit and approved by a MemoryLimiter (when set). The
+// initial size was checked before instantiation.
 type limitedAllocator struct {
-	lim MemoryLimiter
+	limit uint64
+	lim   MemoryLimiter
 }
 
 func (a *limitedAllocator) Allocate(capacity, maximum uint64) experimental.LinearMemory {
-	return &limitedMemory{lim: a.lim, buf: make([]byte, 0, capacity)}
+	return &limitedMemory{limit: a.limit, lim: a.lim, buf: make([]byte, 0, capacity)}
 }
 
 type limitedMemory struct {
+	limit   uint64
 	lim     MemoryLimiter
 	buf     []byte
 	started bool
 }
 
 func (m *limitedMemory) Reallocate(size uint64) []byte {
-	if m.started && !m.lim.GrowMemory(uint64(len(m.buf)), size) {
+	if m.started && (size > m.limit || (m.lim != nil && !m.lim.GrowMemory(uint64(len(m.buf)), size))) {
 		return nil
 	}
 	m.started = true
