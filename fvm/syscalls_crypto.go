@@ -230,7 +230,14 @@ func (k *kernel) sysVerifyAggregateSeals(mem Memory, args []uint64) ([]byte, err
 	if err := k.cm.gas.Charge(k.cm.m.prices.OnVerifyAggregateSeals(int64(agg.SealProof), len(agg.Infos))); err != nil {
 		return nil, err
 	}
-	return verdict(k.cm.m.cfg.Verifier.VerifyAggregateSeals(agg) == nil), nil
+	// From nv16 miners aggregate with SnarkPack v2, which the pre-FVM
+	// network never accepted; the policy verifier's well-formedness checks
+	// do not depend on the SnarkPack version, so they run as for v1.
+	checked := agg
+	if checked.AggregateProof == abi.RegisteredAggregationProof_SnarkPackV2 {
+		checked.AggregateProof = abi.RegisteredAggregationProof_SnarkPackV1
+	}
+	return verdict(k.cm.m.cfg.Verifier.VerifyAggregateSeals(checked) == nil), nil
 }
 
 // decodeAggregate reads [miner, seal proof, aggregate proof, proof, infos]
@@ -269,7 +276,17 @@ func (k *kernel) sysVerifyReplicaUpdate(mem Memory, args []uint64) ([]byte, erro
 	info.OldSealedSectorCID = rd.Cid("old sealed CID")
 	info.NewSealedSectorCID = rd.Cid("new sealed CID")
 	info.NewUnsealedSectorCID = rd.Cid("new unsealed CID")
-	info.Proof = rd.Bytes("proof")
+	// The FVM encodes this proof as a list of byte values, not a byte
+	// string.
+	n := rd.Array("proof", -1)
+	info.Proof = make([]byte, n)
+	for i := range info.Proof {
+		b := rd.Uint("proof byte")
+		if b > 255 {
+			return nil, sysErr(ErrIllegalArgument, "proof byte %d is %d", i, b)
+		}
+		info.Proof[i] = byte(b)
+	}
 	if err := rd.Err(); err != nil {
 		return nil, sysErr(ErrIllegalArgument, "%v", err)
 	}
