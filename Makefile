@@ -1,7 +1,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test race conformance bench lint run
+.PHONY: build test race conformance bench lint run fuzz
 
 build:
 	$(GO) build -o bin/tvx ./cmd/tvx
@@ -30,3 +30,17 @@ lint:
 
 run: build
 	bin/tvx exec corpus
+
+# Each fuzz target for FUZZTIME (one input may take at most a second; a
+# slower one is a finding). Inputs that fail are kept in the package's
+# testdata/fuzz/<target>/ and run as ordinary tests from then on.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./schema:FuzzDecode ./corpus:FuzzOpenCAR ./vm:FuzzDecodeMessage \
+	./vm/syscalls:FuzzDecodeBlockHeader ./statediff:FuzzDiffWalk
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done

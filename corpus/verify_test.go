@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/tvx-project/tvx/internal/fuzzwatch"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -120,4 +121,42 @@ func BenchmarkDecompressCAR(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzOpenCAR checks that a CAR from a vector, however damaged, is either
+// rejected with an error or yields only blocks that hash to their CIDs,
+// without panicking or hanging.
+func FuzzOpenCAR(f *testing.F) {
+	if v, err := schema.LoadFile("public/multisig/basic--ok-create--genesis.json"); err == nil {
+		if car, err := v.CARv1(0); err == nil {
+			f.Add(car)
+			f.Add(car[:len(car)/2])
+		}
+	}
+	f.Add([]byte{0x0a, 0xa1, 0x67, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x01})
+	f.Fuzz(func(t *testing.T, car []byte) {
+		defer fuzzwatch.Start("OpenCAR")()
+		if VerifyBlocks(car) != nil {
+			return
+		}
+		bs, err := OpenCAR(car)
+		if err != nil {
+			return
+		}
+		defer bs.Close()
+		ctx := context.Background()
+		keys, err := bs.AllKeysChan(ctx)
+		if err != nil {
+			return
+		}
+		for c := range keys {
+			blk, err := bs.Get(ctx, c)
+			if err != nil {
+				continue
+			}
+			if err := checkBlock(c, blk.RawData()); err != nil {
+				t.Fatalf("verified CAR serves a bad block: %v", err)
+			}
+		}
+	})
 }

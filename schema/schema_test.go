@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/tvx-project/tvx/internal/fuzzwatch"
 	"github.com/tvx-project/tvx/protocol"
 	"os"
 	"path/filepath"
@@ -249,6 +250,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"class":"message","car":"H4sI","preconditions":{"variants":[{"id":"x","epoch":1,"nv":0}],"state_tree":{"root_cid":{"/":"bafy"}}},"postconditions":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer fuzzwatch.Start("schema.Decode")()
 		v, err := Decode("fuzz.json", data)
 		if err != nil {
 			var se *Error

@@ -10,6 +10,8 @@ import (
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/tvx-project/tvx/internal/fuzzwatch"
 )
 
 // forgedCID is a CID no block hashes to, for blocks a hostile CAR claims.
@@ -103,4 +105,25 @@ func TestDiffSharedDAG(t *testing.T) {
 	if err := diffWithin(t, s, a, b); !errors.Is(err, ErrWalkBound) {
 		t.Fatalf("HAMT deeper than %d: want ErrWalkBound, got %v", maxHAMTDepth, err)
 	}
+}
+
+// FuzzDiffWalk diffs two state roots whose blocks are the fuzz input (two
+// blocks, under CIDs the blocks may link to, so cycles and sharing are in
+// reach): the diff ends — with a result or an error — within the watchdog's
+// second, and never panics.
+func FuzzDiffWalk(f *testing.F) {
+	a, b := forgedCID("fuzz a"), forgedCID("fuzz b")
+	f.Add(hamtNodeLinking(a, 1), hamtNodeLinking(b, 1))
+	f.Add(hamtNodeLinking(b, 3), leafNode("k", "v"))
+	f.Add(leafNode("k", "v"), leafNode("k", "w"))
+	f.Add([]byte{0x83, 0x01, 0xd8, 0x2a}, []byte{0x82, 0x40, 0x80})
+	f.Fuzz(func(t *testing.T, da, db []byte) {
+		defer fuzzwatch.Start("statediff.Diff")()
+		s := newMemStore(nil)
+		for c, d := range map[cid.Cid][]byte{a: da, b: db} {
+			blk, _ := blocks.NewBlockWithCid(d, c)
+			s.Put(context.Background(), blk)
+		}
+		Diff(context.Background(), s, a, b)
+	})
 }

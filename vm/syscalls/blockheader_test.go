@@ -15,6 +15,8 @@ import (
 	"github.com/filecoin-project/go-state-types/proof"
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/tvx-project/tvx/internal/fuzzwatch"
 )
 
 type headerFixture struct {
@@ -185,6 +187,7 @@ func FuzzDecodeBlockHeader(f *testing.F) {
 		f.Add(h.raw)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		defer fuzzwatch.Start("DecodeBlockHeader")()
 		h, err := DecodeBlockHeader(b)
 		if err != nil {
 			return
