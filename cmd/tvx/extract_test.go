@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func runExtractCLI(t *testing.T, args ...string) (int, string, string) {
 	for _, c := range app.Commands {
 		have[c.Name] = true
 	}
-	for _, c := range []*cli.Command{extractCommand(), extractManyCommand(), chainCommand()} {
+	for _, c := range []*cli.Command{extractCommand(), extractManyCommand(), chainCommand(), simulateCommand()} {
 		if !have[c.Name] {
 			app.Commands = append(app.Commands, c)
 		}
@@ -99,6 +100,34 @@ func TestExtractCLI(t *testing.T) {
 	mv := filepath.Join(dir, "message.json")
 	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--circ-supply", "0", "--cid", msgs[0].Cid.String(), "--state-retain", "accessed-actors", "-o", mv); code != 0 {
 		t.Fatalf("extract message: exit %d\n%s", code, errs)
+	}
+
+	// tvx simulate runs the same message on the state its tipset started
+	// from: with no precursor, it must come to the chain's receipt.
+	extracted, err := schema.LoadFile(mv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := msgs[0].Message.Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := filepath.Join(dir, "simulated.json")
+	code, _, errs := runExtractCLI(t, "simulate", "--car", car, "--circ-supply", "0", "--msg", base64.StdEncoding.EncodeToString(raw),
+		"--at-epoch", fmt.Sprint(extracted.Pre.Variants[0].Epoch), "--out", sv, "--statediff")
+	if code != 0 {
+		t.Fatalf("simulate: exit %d\n%s", code, errs)
+	}
+	simulated, err := schema.LoadFile(sv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := simulated.Post.Receipts[0], extracted.Post.Receipts[0]; got.ExitCode != want.ExitCode || got.GasUsed != want.GasUsed ||
+		!strings.HasPrefix(simulated.ID(), "simulated-") {
+		t.Fatalf("simulated %s: exit %d gas %d; extracted: exit %d gas %d", simulated.ID(), got.ExitCode, got.GasUsed, want.ExitCode, want.GasUsed)
+	}
+	if !strings.Contains(errs, "summary: ") {
+		t.Fatalf("--statediff printed no diff:\n%s", errs)
 	}
 
 	many := filepath.Join(dir, "many")

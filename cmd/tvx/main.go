@@ -25,6 +25,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			extractManyCommand(),
 			chainCommand(),
 			reportCommand(),
+			simulateCommand(),
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},

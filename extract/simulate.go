@@ -1,0 +1,131 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/ipfs/go-cid"
+
+	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm"
+)
+
+// SimulateRequest asks for a vector of a message the chain never carried,
+// applied to the state a tipset starts from, as Lotus's tvx simulate does.
+type SimulateRequest struct {
+	Message *vm.Message
+	// Height is the tipset's height; 0 means the chain's head.
+	Height abi.ChainEpoch
+	// ID is the vector's _meta.id (default: "simulated-<message CID>",
+	// Lotus's name).
+	ID string
+}
+
+// SimulateResult is a simulated message's vector and where it ran.
+type SimulateResult struct {
+	Vector *schema.Vector
+	// Tipset is the tipset whose parent state the message ran on, at its
+	// height and base fee.
+	Tipset *chain.TipSet
+}
+
+// Simulate applies req.Message on tvx's VM to the parent state of the
+// tipset at req.Height (or the head), with that tipset's epoch, base fee
+// and randomness, and returns the vector of that run: the blocks it read
+// and wrote, and its receipt as postcondition. Nothing checks the receipt
+// (no chain recorded one).
+func (e *Extractor) Simulate(ctx context.Context, req SimulateRequest) (*SimulateResult, error) {
+	mc, err := vm.MessageCID(req.Message)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: message: %w", err)
+	}
+	var ts *chain.TipSet
+	if req.Height == 0 {
+		ts, err = e.src.Head(ctx)
+	} else {
+		ts, _, err = e.src.TipSetByHeight(ctx, req.Height, chain.EmptyTipSetKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: tipset: %w", mc, err)
+	}
+	if req.ID == "" {
+		req.ID = "simulated-" + mc.String()
+	}
+	epoch := ts.Height()
+	nv, err := e.src.NetworkVersion(ctx, epoch)
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+	}
+	cs, knownCS, err := e.circSupply(ctx, ts.Key(), schema.ClassMessage)
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: circulating supply: %w", mc, err)
+	}
+	reg, err := e.registry()
+	if err != nil {
+		return nil, err
+	}
+	length, err := req.Message.ChainLength()
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+	}
+	bs := newStore(e.src)
+	rec := newRandRecords()
+	pre := ts.ParentState()
+	cfg := vm.Config{
+		NetworkVersion: nv,
+		Epoch:          epoch,
+		BaseFee:        ts.ParentBaseFee(),
+		CircSupply:     cs,
+		Registry:       reg,
+		Rand:           rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound),
+	}
+	bs.startTrace()
+	m, err := vm.New(ctx, bs, pre, cfg)
+	if err != nil {
+		bs.stopTrace()
+		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+	}
+	res, err := m.ApplyMessage(ctx, req.Message, length)
+	if err != nil {
+		bs.stopTrace()
+		return nil, fmt.Errorf("simulate %s: apply: %w", mc, err)
+	}
+	post, err := m.Flush(ctx)
+	traced := bs.stopTrace()
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+	}
+	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{pre, post}, traced)
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+	}
+	raw, err := req.Message.Serialize()
+	if err != nil {
+		return nil, err
+	}
+	v := &schema.Vector{}
+	v.Class = schema.ClassMessage
+	v.Selector = e.selector()
+	v.Meta = &schema.Metadata{ID: req.ID, Gen: e.gen("simulated_message:"+mc.String(), "tipset:"+ts.Key().String())}
+	v.CAR = car
+	v.Randomness = rec.records()
+	v.Pre = &schema.Preconditions{
+		Variants:  []schema.Variant{{ID: codename(nv, epoch), Epoch: int64(epoch), NetworkVersion: uint(nv)}},
+		StateTree: &schema.StateTree{RootCID: pre},
+		BaseFee:   ts.ParentBaseFee().Int,
+	}
+	if knownCS {
+		v.Pre.CircSupply = cs.Int
+	}
+	v.ApplyMessages = []schema.Message{{Bytes: raw}}
+	v.Post = &schema.Postconditions{
+		StateTree: &schema.StateTree{RootCID: post},
+		Receipts:  []*schema.Receipt{{ExitCode: int64(res.ExitCode), ReturnValue: res.Return, GasUsed: res.GasUsed}},
+	}
+	if err := e.check(ctx, v); err != nil {
+		return nil, err
+	}
+	return &SimulateResult{Vector: v, Tipset: ts}, nil
+}
