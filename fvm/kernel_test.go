@@ -246,3 +246,60 @@ func TestGasChargeSyscallRunsOutOfGas(t *testing.T) {
 		t.Errorf("available after out of gas: %d", k.cm.gas.AvailableMilli())
 	}
 }
+
+// TestNV16TransferOnBuiltState applies a message at network version 16
+// (bundle v8, Skyr prices) on a built state: a plain transfer between two
+// accounts, checking gas, fee settlement and balances.
+func TestNV16TransferOnBuiltState(t *testing.T) {
+	ctx := context.Background()
+	bs := chain.NewMemBlocks()
+	store := ipldcbor.NewCborStore(bs)
+	b, err := bundle.Load(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initCode, _ := b.ByName("init")
+	acct, _ := b.ByName("account")
+	tr, err := state.New(ctx, store, 4, initCode.Code, 102, "built")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint64{100, 101, burntFundsActorID, rewardActorID} {
+		tr.SetActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.NewInt(1_000_000_000_000)})
+	}
+	root, err := tr.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(ctx, bs, root, Config{NetworkVersion: 16, ActorsVersion: 8, Epoch: 1960321, BaseFee: big.NewInt(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _ := address.NewIDAddress(100)
+	to, _ := address.NewIDAddress(101)
+	msg := &vm.Message{From: from, To: to, Value: big.NewInt(5000), GasLimit: 1_000_000, GasFeeCap: big.NewInt(200), GasPremium: big.NewInt(10)}
+	n, err := msg.ChainLength()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.ApplyMessage(ctx, msg, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGas := 38863 + (36+int64(n))*1300 + 29233 + 27500 + 159672
+	if res.ExitCode != 0 || res.GasUsed != wantGas {
+		t.Fatalf("exit %d gas %d, want 0 and %d", res.ExitCode, res.GasUsed, wantGas)
+	}
+	a100, _, _ := m.tree.GetActor(100)
+	a101, _, _ := m.tree.GetActor(101)
+	cost := big.Add(big.Add(res.Outputs.BaseFeeBurn, res.Outputs.OverEstimationBurn), res.Outputs.MinerTip)
+	if want := big.Sub(big.Sub(big.NewInt(1_000_000_000_000), big.NewInt(5000)), cost); !a100.Balance.Equals(want) || a100.Nonce != 1 {
+		t.Errorf("sender balance %s nonce %d, want %s and 1", a100.Balance, a100.Nonce, want)
+	}
+	if !a101.Balance.Equals(big.NewInt(1_000_000_005_000)) {
+		t.Errorf("receiver balance %s", a101.Balance)
+	}
+	if !res.Outputs.MinerTip.Equals(big.NewInt(10 * 1_000_000)) {
+		t.Errorf("miner tip %s", res.Outputs.MinerTip)
+	}
+}
