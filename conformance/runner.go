@@ -213,7 +213,7 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 		o := driver.Outcome{Status: driver.Error, Reason: err.Error()}
 		return []Result{r.judge(Result{File: in.Path, Rel: rel, Key: key, Variant: "-"}, o)}
 	}
-	var out []Result
+	var selected []schema.Variant
 	for _, vr := range v.Pre.Variants {
 		if r.Variant != "" && vr.ID != r.Variant {
 			continue
@@ -221,7 +221,13 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 		if !r.Shard.Has(key, vr.ID) {
 			continue
 		}
-		o := r.Driver.Run(ctx, v, vr)
+		selected = append(selected, vr)
+	}
+	// One read of the vector's blocks serves all its variants.
+	outcomes := r.Driver.RunVariants(ctx, v, selected)
+	var out []Result
+	for i, vr := range selected {
+		o := outcomes[i]
 		res := Result{
 			File:    v.Path,
 			Rel:     rel,

@@ -45,7 +45,63 @@ type run struct {
 // are skipped unless they are also negated, in which case their
 // postconditions must not match (or WithIncludeIncorrect asks to run them).
 // Run never panics on bad input: a malformed vector is an Error outcome.
-func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Variant) (out Outcome) {
+func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Variant) Outcome {
+	return d.RunVariants(ctx, v, []schema.Variant{variant})[0]
+}
+
+// RunVariants runs each of variants of v in turn and returns their outcomes
+// in the same order, each exactly as Run would report it, but reads v's
+// blocks through the driver's source once for all of them: the blockstore
+// is read-only and every run writes to a buffer of its own. The time spent
+// opening the blocks counts towards the first run that needs them.
+func (d *Driver) RunVariants(ctx context.Context, v *schema.Vector, variants []schema.Variant) []Outcome {
+	var o opener
+	defer o.close()
+	out := make([]Outcome, len(variants))
+	for i, vr := range variants {
+		out[i] = d.runOne(ctx, v, vr, func() (corpus.Blockstore, error) { return o.open(ctx, d.cfg.source, v) })
+	}
+	return out
+}
+
+// opener opens a vector's blocks on first use and then hands every caller
+// the same result, a panic included, so each variant meets what it would
+// have met opening them itself.
+type opener struct {
+	done    bool
+	bs      corpus.Blockstore
+	release func()
+	err     error
+	panic   any
+}
+
+func (o *opener) open(ctx context.Context, src corpus.Source, v *schema.Vector) (corpus.Blockstore, error) {
+	if o.panic != nil {
+		panic(o.panic)
+	}
+	if !o.done {
+		o.done = true
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					o.panic = p
+					panic(p)
+				}
+			}()
+			o.bs, o.release, o.err = src.Open(ctx, v)
+		}()
+	}
+	return o.bs, o.err
+}
+
+func (o *opener) close() {
+	if o.release != nil {
+		o.release()
+	}
+}
+
+// runOne is Run with the blocks coming from open.
+func (d *Driver) runOne(ctx context.Context, v *schema.Vector, variant schema.Variant, open func() (corpus.Blockstore, error)) (out Outcome) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -60,11 +116,10 @@ func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Varia
 		return Outcome{Status: Skip, Reason: "hinted incorrect"}
 	}
 
-	bs, release, err := d.cfg.source.Open(ctx, v)
+	bs, err := open()
 	if err != nil {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
-	defer release()
 
 	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: d.cfg.protocol}
 	switch v.Class {
