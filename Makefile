@@ -1,7 +1,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test race conformance bench lint run fuzz
+.PHONY: build test race conformance bench bench-all lint run fuzz
 
 build:
 	$(GO) build -o bin/tvx ./cmd/tvx
@@ -20,7 +20,16 @@ test:
 conformance:
 	cd conformance && $(GO) test -count=1 $(CONFORMANCE_FLAGS)
 
+# The message and tipset corpus benchmarks (per-run median and p99, peak
+# heap, runs/op). Compare two builds with benchstat:
+#   make bench BENCHCOUNT=6 > new.txt
+#   go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da old.txt new.txt
+# bench-all runs every package's benchmarks.
+BENCHCOUNT ?= 1
 bench:
+	$(GO) test -run '^$$' -bench 'MessageCorpus|TipsetCorpus' -benchmem -count=$(BENCHCOUNT) ./driver
+
+bench-all:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 lint:
