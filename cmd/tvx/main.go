@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/tvx-project/tvx/networks"
 )
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
@@ -29,6 +31,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},
+		// Addresses print as the network's nodes print them: mainnet's
+		// form unless a command learns the chain is another network's.
+		Before: func(*cli.Context) error {
+			useAddressPrefix(networks.Mainnet)
+			return nil
+		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageErr("%v", err)
 		},

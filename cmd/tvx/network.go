@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/network"
 	"github.com/urfave/cli/v2"
@@ -63,5 +64,20 @@ func useSourceNetwork(c *cli.Context, src chain.Source) (networks.Profile, bool,
 	if err := c.Set("network", p.Name); err != nil {
 		return p, known, fmt.Errorf("--network: %w", err)
 	}
+	useAddressPrefix(p.Name)
 	return p, known, nil
+}
+
+// useAddressPrefix makes addresses print with the prefix of the named
+// network (mainnet's for a network tvx has no row for, as devnet nodes
+// print them). go-address keeps the prefix in a process-wide variable its
+// String reads, so the CLI alone sets it, once per command before any work
+// starts; library packages never do, and statediff prints the mainnet form
+// regardless.
+func useAddressPrefix(name string) {
+	n := address.Mainnet
+	if p, ok := networks.ByName(name); ok && p.AddressPrefix == address.TestnetPrefix {
+		n = address.Testnet
+	}
+	address.CurrentNetwork = n
 }

@@ -51,6 +51,7 @@ func TestExtractRecordsNetwork(t *testing.T) {
 		{"devnet", []chaintest.ServerOption{chaintest.WithNetworkParams(devnet)}, nil, "network:localnet-2k", exitOK},
 		{"known name", []chaintest.ServerOption{chaintest.WithNetworkParams(chain.NetworkParams{NetworkName: "mainnet"})}, nil, "network:mainnet", exitOK},
 		{"mainnet's state name", []chaintest.ServerOption{chaintest.WithNetworkParams(chain.NetworkParams{NetworkName: "testnetnet"})}, nil, "network:mainnet", exitOK},
+		{"calibnet node", []chaintest.ServerOption{chaintest.WithNetworkParams(chain.NetworkParams{NetworkName: "calibrationnet"})}, nil, "network:calibrationnet", exitOK},
 		{"no name", nil, nil, "", exitOK},
 		{"flag wins", []chaintest.ServerOption{chaintest.WithNetworkParams(devnet)}, []string{"--network", "mainnet"}, "network:mainnet", exitOK},
 		{"unknown flag", nil, []string{"--network", "moonnet"}, "", exitBadArgs},
@@ -70,6 +71,14 @@ func TestExtractRecordsNetwork(t *testing.T) {
 					t.Errorf("error does not name the network and the known ones: %s", errs)
 				}
 				return
+			}
+			// Addresses print as the network's nodes print them.
+			wantPrefix := "f"
+			if c.record == "network:calibrationnet" {
+				wantPrefix = "t"
+			}
+			if got := msgs[0].Message.From.String(); !strings.HasPrefix(got, wantPrefix) {
+				t.Errorf("addresses print as %s, want the %s prefix", got, wantPrefix)
 			}
 			v, err := schema.LoadFile(out)
 			if err != nil {
