@@ -57,5 +57,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func main() {
+	setGC()
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
