@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
@@ -181,8 +183,13 @@ func expectedTraces(r *run) []*trace.ExecutionTrace {
 // firstGasDivergence names the first billable charge where message i's gas
 // trace differs from the recorded one ("" when there is nothing to compare).
 func firstGasDivergence(traces []*trace.ExecutionTrace, i int, got *trace.ExecutionTrace) string {
-	if i >= len(traces) || traces[i] == nil || got == nil {
+	if got == nil {
 		return ""
+	}
+	if i >= len(traces) || traces[i] == nil {
+		// Nothing recorded to compare with (FVM-era extractions carry no
+		// traces): say where the gas went, by charge name.
+		return "gas by charge (none recorded to compare): " + gasByName(got)
 	}
 	want := trace.Billable(trace.Flatten(traces[i]))
 	_, msg, diverged := trace.FirstDivergence(want, trace.Billable(trace.Flatten(got)))
@@ -190,4 +197,27 @@ func firstGasDivergence(traces []*trace.ExecutionTrace, i int, got *trace.Execut
 		return "gas charges match the recorded trace"
 	}
 	return "first differing gas charge: " + msg
+}
+
+// gasByName sums a trace's gas per charge name, largest first.
+func gasByName(t *trace.ExecutionTrace) string {
+	sums := map[string]int64{}
+	for _, c := range trace.Flatten(t) {
+		sums[c.Name] += c.TotalGas
+	}
+	names := make([]string, 0, len(sums))
+	for n := range sums {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(a, b int) bool {
+		if sums[names[a]] != sums[names[b]] {
+			return sums[names[a]] > sums[names[b]]
+		}
+		return names[a] < names[b]
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, sums[n])
+	}
+	return strings.Join(parts, ", ")
 }

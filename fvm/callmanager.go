@@ -226,6 +226,9 @@ func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, 
 	if cm.m.cfg.Engine == nil {
 		return nil, fatalf("invoke actor %d method %d: no Wasm engine configured", to, method)
 	}
+	if cm.m.prices.Era == gas.Hygge {
+		return nil, fatalf("invoke actor %d method %d: running actor code at network version %d (the builtin-actors v10 syscall interface) is not implemented yet", to, method, cm.m.cfg.NetworkVersion)
+	}
 	wasm, ok := cm.m.bundle.Module(act.Code)
 	if !ok {
 		return nil, fatalf("actor %d: code %s is not in bundle v%d", to, act.Code, cm.m.bundle.ActorsVersion)
@@ -241,15 +244,23 @@ func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, 
 }
 
 // traceResult converts the recorded charges to the legacy VM's trace form
-// (whole gas, rounded down per part) for the driver's reports.
+// in whole gas. Each part is converted cumulatively (a charge gets the
+// whole gas its milligas carries the running total over), so the trace
+// sums to the gas used even though most Wasm execution charges are
+// fractions of a unit.
 func (cm *callManager) traceResult() ([]vm.TracedCharge, []int) {
 	tr := cm.gas.Trace()
 	if len(tr) == 0 {
 		return nil, cm.frames
 	}
 	out := make([]vm.TracedCharge, len(tr))
+	var compute, other int64
 	for i, c := range tr {
-		out[i] = vm.TracedCharge{Charge: vmgas.Charge{Name: c.Name, Compute: c.Compute / gas.Milli, Storage: c.Other / gas.Milli}, Frame: c.Frame}
+		dc := (compute+c.Compute)/gas.Milli - compute/gas.Milli
+		do := (other+c.Other)/gas.Milli - other/gas.Milli
+		compute += c.Compute
+		other += c.Other
+		out[i] = vm.TracedCharge{Charge: vmgas.Charge{Name: c.Name, Compute: dc, Storage: do}, Frame: c.Frame}
 	}
 	return out, cm.frames
 }
