@@ -306,12 +306,31 @@ func (m *module) rewrite(p pricer) ([]byte, error) {
 	heightGlobal := gasGlobal + 1
 	limit := m.info.MaxStack
 
-	// Calls to defined functions go through the height check.
+	// Calls to defined functions go through the height check. The
+	// sequences are shared per callee: their bytes are only read.
+	guards := map[uint32][]instr{}
+	guard := func(callee uint32) []instr {
+		g, ok := guards[callee]
+		if !ok {
+			g = guardedCall(callee, costs[callee], limit, heightGlobal)
+			guards[callee] = g
+		}
+		return g
+	}
 	for i := range bodies {
-		var out []instr
+		guarded := 0
 		for _, in := range bodies[i].code {
 			if in.op == 0x10 && int(in.idx) < len(costs) && costs[in.idx] > 0 {
-				out = append(out, guardedCall(in.idx, costs[in.idx], limit, heightGlobal)...)
+				guarded++
+			}
+		}
+		if guarded == 0 {
+			continue
+		}
+		out := make([]instr, 0, len(bodies[i].code)+guarded*14)
+		for _, in := range bodies[i].code {
+			if in.op == 0x10 && int(in.idx) < len(costs) && costs[in.idx] > 0 {
+				out = append(out, guard(in.idx)...)
 				continue
 			}
 			out = append(out, in)

@@ -125,19 +125,31 @@ type dynamicCharge struct {
 // pricer prices instructions by an era's table.
 type pricer struct {
 	costs *gas.InstructionCosts
-	free  map[gas.Op]bool
+	free  *[0x100 + 0x20]bool // one-byte opcodes, then the 0xFC ones
 }
 
 func newPricer(c *gas.InstructionCosts) pricer {
-	p := pricer{costs: c, free: map[gas.Op]bool{}}
+	p := pricer{costs: c, free: new([0x100 + 0x20]bool)}
 	for _, op := range c.Free {
-		p.free[op] = true
+		if i, ok := opSlot(op); ok {
+			p.free[i] = true
+		}
 	}
 	return p
 }
 
+func opSlot(op gas.Op) (int, bool) {
+	switch {
+	case op < 0x100:
+		return int(op), true
+	case op >= 0xFC00 && op < 0xFC20:
+		return 0x100 + int(op-0xFC00), true
+	}
+	return 0, false
+}
+
 func (p pricer) fixed(op gas.Op) int64 {
-	if p.free[op] {
+	if i, ok := opSlot(op); ok && p.free[i] {
 		return 0
 	}
 	return p.costs.Default
@@ -152,7 +164,7 @@ func meter(code []instr, p pricer) ([]meteredBlock, []dynamicCharge, error) {
 	var lastConst *int32
 	for cursor, in := range code {
 		cost := p.fixed(in.op)
-		if lin, ok := p.costs.Linear[in.op]; ok && p.costs.Metering >= gas.MeteringV2 {
+		if lin, ok := p.linear(in.op); ok {
 			if lastConst != nil {
 				if *lastConst < 0 {
 					return nil, nil, fmt.Errorf("instruction %d: linearly priced instruction with a negative constant operand", cursor)
@@ -222,4 +234,12 @@ func meter(code []instr, p pricer) ([]meteredBlock, []dynamicCharge, error) {
 	}
 	sort.SliceStable(c.finalized, func(i, j int) bool { return c.finalized[i].start < c.finalized[j].start })
 	return c.finalized, dyn, nil
+}
+
+func (p pricer) linear(op gas.Op) (gas.LinearCost, bool) {
+	if len(p.costs.Linear) == 0 || p.costs.Metering < gas.MeteringV2 {
+		return gas.LinearCost{}, false
+	}
+	lin, ok := p.costs.Linear[op]
+	return lin, ok
 }

@@ -23,7 +23,8 @@ type instr struct {
 // starting at pos (after the locals).
 func decodeBody(body []byte, pos int) ([]instr, error) {
 	r := &reader{b: body, pos: pos}
-	var out []instr
+	// Most instructions are one to three bytes.
+	out := make([]instr, 0, (len(body)-pos)/2+1)
 	for !r.eof() {
 		in := instr{start: r.pos}
 		c, _ := r.byte()
