@@ -2,9 +2,6 @@ package conformance
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,22 +25,9 @@ type Input struct {
 	Err    error
 }
 
-// readVector reads one vector file, refusing one larger than schema allows.
-func readVector(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &schema.Error{File: path, Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, schema.MaxVectorFileSize+1))
-	if err != nil {
-		return nil, &schema.Error{File: path, Err: err}
-	}
-	if len(data) > schema.MaxVectorFileSize {
-		return nil, &schema.Error{File: path, Err: fmt.Errorf("file larger than %d bytes", schema.MaxVectorFileSize)}
-	}
-	return data, nil
-}
+// readVector reads one vector file, refusing one larger than schema allows
+// before buffering it.
+func readVector(path string) ([]byte, error) { return schema.ReadFile(path) }
 
 // Result is one vector variant's run, judged. Its JSON form is a line of
 // `tvx exec --json`; README.md documents every field.

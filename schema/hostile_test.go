@@ -1,11 +1,15 @@
 package schema
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -140,5 +144,45 @@ func TestWalkUnreadableSubdirectory(t *testing.T) {
 	}
 	if strings.Join(paths, ",") != "root/a.json,root/locked,root/z/c.json" || len(bad) != 1 || bad[0] != "root/locked" {
 		t.Fatalf("found %v, unreadable %v", paths, bad)
+	}
+}
+
+// A file over the size limit is refused from its size, before any of it is
+// buffered (a sparse file: reading it would cost the limit in memory).
+func TestOversizeFileRefusedUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(1 << 40)
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = LoadFile(path)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("want a size error, got %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("refusing the file allocated %d bytes", n)
+	}
+}
+
+// A gzip bomb that states its size in the gzip trailer is refused without
+// decompressing it.
+func TestGzipBombRefusedFromTrailer(t *testing.T) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 2*DefaultMaxCARSize>>20; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	v := &Vector{Path: "bomb.json"}
+	v.CAR = buf.Bytes()
+	_, err := v.CARv1(0)
+	if !errors.Is(err, ErrCARTooLarge) || !strings.Contains(err.Error(), "gzip trailer") {
+		t.Fatalf("want ErrCARTooLarge from the trailer, got %v", err)
 	}
 }

@@ -13,22 +13,42 @@ import (
 	"strings"
 )
 
-// MaxVectorFileSize caps the size of one vector file or stream line.
-const MaxVectorFileSize = 512 << 20
+// MaxVectorFileSize caps the size of one vector file or stream object. The
+// largest public vector is under 3 MiB.
+const MaxVectorFileSize = 64 << 20
 
-// LoadFile reads and validates the vector in the JSON file at path.
-func LoadFile(path string) (*Vector, error) {
+// ReadFile reads a vector file's bytes, refusing one larger than
+// MaxVectorFileSize before reading any of it (and, should it grow while
+// being read, after reading no more than the limit).
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxVectorFileSize+1))
-	if err != nil {
+	tooBig := &Error{File: path, Err: fmt.Errorf("file larger than %d bytes", MaxVectorFileSize)}
+	size := int64(0)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if st.Size() > MaxVectorFileSize {
+			return nil, tooBig
+		}
+		size = st.Size()
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	if _, err := io.Copy(buf, io.LimitReader(f, MaxVectorFileSize+1)); err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
-	if len(data) > MaxVectorFileSize {
-		return nil, &Error{File: path, Err: fmt.Errorf("file larger than %d bytes", MaxVectorFileSize)}
+	if buf.Len() > MaxVectorFileSize {
+		return nil, tooBig
+	}
+	return buf.Bytes(), nil
+}
+
+// LoadFile reads and validates the vector in the JSON file at path.
+func LoadFile(path string) (*Vector, error) {
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	if looksLikeCAR(data) {
 		return nil, &Error{File: path, Err: errors.New("a CAR file, not a vector: a chain CAR (such as a genesis CAR) is read by `tvx chain info`, `tvx extract --car` and `tvx diff --car`")}

@@ -162,7 +162,8 @@ func runExec(c *cli.Context) error {
 		Strict:   vf.strict,
 		Variant:  c.String("variant"),
 		Shard:    vf.shard,
-		Parallel: c.Int("parallel"),
+		// More workers than inputs would only hold memory.
+		Parallel: max(1, min(c.Int("parallel"), len(inputs))),
 	}
 	rep.expect(len(inputs))
 	r.Run(c.Context, inputs, func(results []conformance.Result) {
