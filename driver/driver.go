@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/tvx-project/tvx/protocol"
+	"github.com/tvx-project/tvx/vm/actorpolicy"
 	"strings"
 	"time"
 
@@ -57,6 +58,14 @@ func (d *Driver) Run(ctx context.Context, v *schema.Vector, variant schema.Varia
 func (d *Driver) RunVariants(ctx context.Context, v *schema.Vector, variants []schema.Variant) []Outcome {
 	var o opener
 	defer o.close()
+	// The Go actors read their network's policy from specs-actors'
+	// process-wide variables; the gate keeps them this vector's network's
+	// for the whole run (see vm/actorpolicy).
+	policy := networkPolicy(v)
+	if d.cfg.policy != nil {
+		policy = d.cfg.policy
+	}
+	defer actorpolicy.Hold(policy)()
 	out := make([]Outcome, len(variants))
 	for i, vr := range variants {
 		out[i] = d.runOne(ctx, v, vr, func() (corpus.Blockstore, error) { return o.open(ctx, d.cfg.source, v) })

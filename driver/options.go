@@ -5,6 +5,7 @@ import (
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/driver/fvmexec"
 	"github.com/tvx-project/tvx/driver/legacy"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/protocol"
 )
 
@@ -34,6 +35,9 @@ type config struct {
 	callbacks []Callback
 	// protocol is the protocol table variants are looked up in.
 	protocol *protocol.Table
+	// policy, when set, overrides the actor policy of the vectors'
+	// recorded network (WithActorPolicy).
+	policy *networks.Policy
 }
 
 func defaults() config {
