@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -467,5 +469,52 @@ func TestMemoryLimits(t *testing.T) {
 	lim = &recordingLimiter{allow: func(uint64, uint64) bool { return false }}
 	if _, err := e.Instantiate(context.Background(), mod, InstanceConfig{Account: &account{}, Memory: lim}); !errors.Is(err, ErrMemoryLimit) {
 		t.Errorf("initial memory refused: got %v, want ErrMemoryLimit", err)
+	}
+}
+
+func TestSharedDiskCache(t *testing.T) {
+	// Engines sharing a cache directory (as processes on one machine do)
+	// compile concurrently; wazero writes each entry to a temporary file
+	// and renames it, so readers never see a partial entry. Afterwards
+	// the directory holds the entry and a fresh engine runs from it.
+	dir := t.TempDir()
+	costs, _ := gas.Instructions(gas.Skyr)
+	m := oneFunc(opLocalGet, 0, opI32Const, 1, opI32Add, opEnd)
+	wasm := m.bytes()
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := New(context.Background(), Config{Instructions: costs, MaxWasmStack: 2048, CacheDir: dir})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer e.Close(context.Background())
+			if _, err := e.Compile(context.Background(), codeCID(t, wasm), wasm); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var files int
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files == 0 {
+		t.Fatal("nothing written to the compilation cache")
+	}
+	e, err := New(context.Background(), Config{Instructions: costs, MaxWasmStack: 2048, CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	ret, acct, err := run(t, e, m, 1e9, 1)
+	if err != nil || ret != 2 || acct.total() != thunk1+3*ins {
+		t.Errorf("from the cache: got %d using %d (%v)", ret, acct.total(), err)
 	}
 }

@@ -17,7 +17,11 @@ type Account interface {
 	// AvailableMilli is the milligas the invocation may still use.
 	AvailableMilli() int64
 	// ChargeExec charges milli milligas of Wasm execution since the last
-	// settlement; an error (out of gas) aborts the invocation.
+	// settlement; an error (out of gas) aborts the invocation. milli may
+	// exceed what was available when the code ran out of gas. From nv18
+	// the FVM splits this amount into memory-growth gas (from the
+	// limiter's growth since the last settlement) and the rest as
+	// execution; that split is the kernel's, done here.
 	ChargeExec(milli int64) error
 }
 
