@@ -31,8 +31,8 @@ func engineFor(tb testing.TB, era gas.Era, dir string) *Engine {
 // TestCompileBundles instruments and compiles every actor module of every
 // vendored builtin-actors bundle under its era's rules.
 func TestCompileBundles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("compiles every actor module")
+	if testing.Short() || raceEnabled {
+		t.Skip("-short or -race: compiles every actor module")
 	}
 	for _, v := range bundle.ActorsVersions() {
 		b, err := bundle.Load(v)

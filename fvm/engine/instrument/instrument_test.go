@@ -21,8 +21,8 @@ func rulesFor(v int) Rules {
 // TestBundlesDeterministic instruments every vendored actor module twice:
 // the output (the compilation cache's key) must not vary.
 func TestBundlesDeterministic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("instruments every actor module")
+	if testing.Short() || raceEnabled {
+		t.Skip("-short or -race: instruments every actor module")
 	}
 	for _, v := range bundle.ActorsVersions() {
 		b, err := bundle.Load(v)
