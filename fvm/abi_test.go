@@ -81,7 +81,7 @@ func TestKernelCoversBundleImports(t *testing.T) {
 	m := builtMachine(t)
 	k := testKernel(t, m)
 	have := map[string][]ValueKind{}
-	for _, f := range Syscalls(k.cm.m.cfg.NetworkVersion) {
+	for _, f := range Syscalls(k.cm.m.cfg.PriceEra) {
 		have[f.Module+"::"+f.Name] = f.Params
 	}
 	for _, v := range []int{8, 9} {

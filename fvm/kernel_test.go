@@ -60,7 +60,7 @@ func builtMachine(t *testing.T) *Machine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, bs, root, Config{NetworkVersion: 17, ActorsVersion: 9, Epoch: 2683000, TraceGas: true})
+	m, err := New(ctx, bs, root, Config{NetworkVersion: 17, ActorsVersion: 9, PriceEra: "skyr", Epoch: 2683000, TraceGas: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func builtMachine(t *testing.T) *Machine {
 
 func hostFn(t *testing.T, k *kernel, module, name string) HostFunction {
 	t.Helper()
-	for _, f := range Syscalls(k.cm.m.cfg.NetworkVersion) {
+	for _, f := range Syscalls(k.cm.m.cfg.PriceEra) {
 		if f.Module == module && f.Name == name {
 			return f
 		}
@@ -271,7 +271,7 @@ func TestNV16TransferOnBuiltState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, bs, root, Config{NetworkVersion: 16, ActorsVersion: 8, Epoch: 1960321, BaseFee: big.NewInt(100)})
+	m, err := New(ctx, bs, root, Config{NetworkVersion: 16, ActorsVersion: 8, PriceEra: "skyr", Epoch: 1960321, BaseFee: big.NewInt(100)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,9 @@ type Config struct {
 	// ActorsVersion is the builtin-actors version in force (the protocol
 	// table's row for NetworkVersion); its bundle supplies actor code.
 	ActorsVersion int
+	// PriceEra names the gas era in force at Epoch as the protocol table
+	// gives it ("skyr", "hygge").
+	PriceEra string
 	// Bundles supplies actor code (default: a fresh bundle.Set).
 	Bundles *bundle.Set
 	// Engine runs Wasm actor code; nil fails every invocation of actor
@@ -95,7 +98,7 @@ type Machine struct {
 // New loads the state tree at root from bs, finds the builtin-actors bundle
 // its system actor names, and returns a Machine ready to apply messages.
 func New(ctx context.Context, bs vm.Blockstore, root cid.Cid, cfg Config) (*Machine, error) {
-	prices, err := gas.ForNetworkVersion(cfg.NetworkVersion)
+	prices, err := gas.ForEra(cfg.PriceEra)
 	if err != nil {
 		return nil, err
 	}

@@ -23,13 +23,14 @@ func TestMainnetTransfers(t *testing.T) {
 	for _, set := range []struct {
 		name          string
 		actorsVersion int
+		era           string
 		min           int
-	}{{"nv17-shark", 9, 9}, {"nv18-hygge", 10, 1}} {
-		t.Run(set.name, func(t *testing.T) { replayTransfers(t, set.name, set.actorsVersion, set.min) })
+	}{{"nv17-shark", 9, "skyr", 9}, {"nv18-hygge", 10, "hygge", 1}} {
+		t.Run(set.name, func(t *testing.T) { replayTransfers(t, set.name, set.actorsVersion, set.era, set.min) })
 	}
 }
 
-func replayTransfers(t *testing.T, setName string, actorsVersion, minRuns int) {
+func replayTransfers(t *testing.T, setName string, actorsVersion int, era string, minRuns int) {
 	dir := testcorpus.FVMSet(t, setName)
 	files, err := schema.Walk(dir)
 	if err != nil {
@@ -65,6 +66,7 @@ func replayTransfers(t *testing.T, setName string, actorsVersion, minRuns int) {
 		m, err := New(ctx, blocks, v.Pre.StateTree.RootCID, Config{
 			NetworkVersion: variant.NetworkVersion,
 			ActorsVersion:  actorsVersion,
+			PriceEra:       era,
 			Epoch:          0,
 			BaseFee:        big.NewFromGo(v.Pre.BaseFee),
 			CircSupply:     big.NewFromGo(v.Pre.CircSupply),

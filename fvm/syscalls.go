@@ -78,10 +78,12 @@ func bind(module, name string, retSize int, params []ValueKind, f syscall) HostF
 	}}
 }
 
-// Syscalls lists the host functions the kernel offers actors at network
-// version nv. The list is the same for every invocation: each call finds
-// its invocation's kernel in the Host the engine hands it.
-func Syscalls(nv uint) []HostFunction {
+// Syscalls lists the host functions the kernel offers actors in a gas era
+// (the Skyr surface also stands for Hygge until builtin-actors v10's is
+// implemented; invocations at nv18 stop before reaching it). The list is
+// the same for every invocation: each call finds its invocation's kernel
+// in the Host the engine hands it.
+func Syscalls(era string) []HostFunction {
 	return skyrSyscalls()
 }
 

@@ -30,10 +30,10 @@ type Executor struct {
 	engine      fvm.Engine
 	newVerifier func() syscalls.ProofVerifier
 
-	// engines are the Wasm engines per network version, made on first use
+	// engines are the Wasm engines per gas era, made on first use
 	// when no engine was given.
 	mu      sync.Mutex
-	engines map[uint]fvm.Engine
+	engines map[string]fvm.Engine
 }
 
 // Option configures an Executor.
@@ -52,7 +52,7 @@ func WithProofVerifier(newVerifier func() syscalls.ProofVerifier) Option {
 
 // New returns an Executor configured by opts.
 func New(opts ...Option) *Executor {
-	x := &Executor{bundles: bundle.NewSet(), engines: map[uint]fvm.Engine{}}
+	x := &Executor{bundles: bundle.NewSet(), engines: map[string]fvm.Engine{}}
 	for _, o := range opts {
 		o(x)
 	}
@@ -76,7 +76,8 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		return nil, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", req.NetworkVersion, table.Network(), table.MaxVersion())
 	}
 	av := int(up.ActorsVersion)
-	eng, err := x.engineFor(ctx, uint(req.NetworkVersion))
+	era := priceEra(table, up)
+	eng, err := x.engineFor(ctx, era)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,7 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 	cfg := fvm.Config{
 		NetworkVersion: uint(req.NetworkVersion),
 		ActorsVersion:  av,
+		PriceEra:       era,
 		Epoch:          req.Epoch,
 		BaseFee:        req.BaseFee,
 		CircSupply:     req.CircSupply,
@@ -146,21 +148,36 @@ func (x *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*exec
 	return nil, fmt.Errorf("network version %d: tipset execution on the FVM is not implemented", req.NetworkVersion)
 }
 
-// engineFor returns the Wasm engine of network version nv.
-func (x *Executor) engineFor(ctx context.Context, nv uint) (fvm.Engine, error) {
+// priceEra is the gas era in force after upgrade up: the price list its row
+// names, or else the last one an earlier row named.
+func priceEra(t *protocol.Table, up protocol.Upgrade) string {
+	era := ""
+	for _, u := range t.Upgrades() {
+		if u.Prices != "" {
+			era = u.Prices
+		}
+		if u.Codename == up.Codename {
+			break
+		}
+	}
+	return era
+}
+
+// engineFor returns the Wasm engine of a gas era.
+func (x *Executor) engineFor(ctx context.Context, era string) (fvm.Engine, error) {
 	if x.engine != nil {
 		return x.engine, nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if e, ok := x.engines[nv]; ok {
+	if e, ok := x.engines[era]; ok {
 		return e, nil
 	}
-	e, err := wasmhost.New(context.WithoutCancel(ctx), nv, wasmhost.Options{})
+	e, err := wasmhost.New(context.WithoutCancel(ctx), era, wasmhost.Options{})
 	if err != nil {
 		return nil, err
 	}
-	x.engines[nv] = e
+	x.engines[era] = e
 	return e, nil
 }
 

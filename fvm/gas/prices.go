@@ -233,17 +233,16 @@ func hygge() *PriceList {
 
 func (s scaling) apply(n int64) int64 { return s.flat + s.scale*n }
 
-// ForNetworkVersion returns a fresh copy of the price list in force at
-// network version nv (16 and later).
-func ForNetworkVersion(nv uint) (*PriceList, error) {
-	switch {
-	case nv == 16 || nv == 17:
+// ForEra returns a fresh copy of the price list of an FVM gas era, named
+// as the protocol table names it ("skyr", "hygge").
+func ForEra(era string) (*PriceList, error) {
+	switch Era(era) {
+	case Skyr:
 		return skyr(), nil
-	case nv == 18:
+	case Hygge:
 		return hygge(), nil
-	default:
-		return nil, fmt.Errorf("no FVM price list for network version %d", nv)
 	}
+	return nil, fmt.Errorf("no FVM price list for gas era %q", era)
 }
 
 // OnChainMessage is the charge for including a message of size bytes.

@@ -8,7 +8,7 @@ import (
 // TestSkyrCharges checks Skyr charges against values of mainnet receipts
 // and of the FVM's published price list (FIP-0032 era).
 func TestSkyrCharges(t *testing.T) {
-	p, err := ForNetworkVersion(17)
+	p, err := ForEra("skyr")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +38,8 @@ func TestSkyrCharges(t *testing.T) {
 	if got := p.OnCreateActor(); got.Compute != 1108454*Milli || got.Other != 76*1300*Milli {
 		t.Errorf("create actor: %+v", got)
 	}
-	if _, err := ForNetworkVersion(15); err == nil {
-		t.Error("nv15 has an FVM price list")
+	if _, err := ForEra("calico"); err == nil {
+		t.Error("the pre-FVM calico era has an FVM price list")
 	}
 }
 
@@ -64,7 +64,7 @@ func TestTrackerOutOfGasUsesWholeLimit(t *testing.T) {
 
 // TestHyggeCharges checks Hygge (FIP-0057) charges that differ from Skyr.
 func TestHyggeCharges(t *testing.T) {
-	p, err := ForNetworkVersion(18)
+	p, err := ForEra("hygge")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,9 +38,10 @@ type Options struct {
 	NoDiskCache bool
 }
 
-// New returns the engine for network version nv (16 and later).
-func New(ctx context.Context, nv uint, opts Options) (*Engine, error) {
-	prices, err := gas.ForNetworkVersion(nv)
+// New returns the engine for an FVM gas era ("skyr", "hygge"), the
+// protocol table's name for it.
+func New(ctx context.Context, era string, opts Options) (*Engine, error) {
+	prices, err := gas.ForEra(era)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +58,12 @@ func New(ctx context.Context, nv uint, opts Options) (*Engine, error) {
 	if prices.Era == gas.Hygge {
 		cfg.MaxInstanceMemoryBytes = maxInstanceMemoryHygge
 	}
-	for _, f := range fvm.Syscalls(nv) {
+	for _, f := range fvm.Syscalls(era) {
 		cfg.Host = append(cfg.Host, hostFunc(f))
 	}
 	e, err := engine.New(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("start Wasm engine for nv%d: %w", nv, err)
+		return nil, fmt.Errorf("start Wasm engine for the %s era: %w", era, err)
 	}
 	return &Engine{e: e}, nil
 }

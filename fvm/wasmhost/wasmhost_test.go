@@ -25,7 +25,7 @@ func TestInitExecRunsActorCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	eng, err := New(ctx, 17, Options{NoDiskCache: true})
+	eng, err := New(ctx, "skyr", Options{NoDiskCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestInitExecRunsActorCode(t *testing.T) {
 	}
 	defer release()
 	m, err := fvm.New(ctx, corpus.NewBuffered(bs), v.Pre.StateTree.RootCID, fvm.Config{
-		NetworkVersion: 17, ActorsVersion: 9, Epoch: 2679392,
+		NetworkVersion: 17, ActorsVersion: 9, PriceEra: "skyr", Epoch: 2679392,
 		BaseFee: big.NewFromGo(v.Pre.BaseFee), CircSupply: big.NewFromGo(v.Pre.CircSupply),
 		Engine: eng,
 	})
