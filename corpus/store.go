@@ -15,9 +15,11 @@ import (
 	"github.com/filecoin-project/dagstore"
 	"github.com/filecoin-project/dagstore/mount"
 	"github.com/filecoin-project/dagstore/shard"
+	"github.com/ipfs/go-cid"
 	levelds "github.com/ipfs/go-ds-leveldb"
 
 	"github.com/tvx-project/tvx/internal/atomicfile"
+	"github.com/tvx-project/tvx/internal/fault"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -108,6 +110,7 @@ type Store struct {
 	byGzip   map[string]string       // gzip digest → shard key
 	inflight map[string]*flight      // shard key → registration in progress
 	destroys map[shard.Key]chan struct{}
+	served   map[string]bool // shard keys whose blocks this process has checked
 
 	sanity SanityReport
 
@@ -156,6 +159,7 @@ func OpenStore(ctx context.Context, dir string, opts StoreOptions) (_ *Store, er
 		inflight: make(map[string]*flight),
 		destroys: make(map[shard.Key]chan struct{}),
 		byGzip:   make(map[string]string),
+		served:   make(map[string]bool),
 	}
 	if s.log == nil {
 		s.log = discardLogger{}
@@ -331,6 +335,9 @@ func (s *Store) Open(ctx context.Context, v *schema.Vector) (Blockstore, func(),
 	bs, release, err := accessorBlockstore(acc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: corpus store: shard %s: %w", v.Path, key, err)
+	}
+	if bs, release, err = s.checkServed(ctx, key, v, bs, release); err != nil {
+		return nil, nil, err
 	}
 	if err := CheckRoots(ctx, bs, v); err != nil {
 		release()
@@ -720,4 +727,78 @@ func (s *Store) destroy(ctx context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// checkServed makes sure, the first time this process serves a shard, that
+// every block of the vector's CAR comes out of the shard intact: flipped
+// bytes in the shard's CAR or index survive the size-based start-up check
+// and would otherwise turn a correct vector into a false failure. A shard
+// that serves a wrong or missing block is rebuilt from the vector (whose
+// blocks were checked at load), with a "corrupt store" line, and served
+// anew; the verdict is then the vector's, never the store's. The check
+// costs one pass over the shard's blocks per process.
+func (s *Store) checkServed(ctx context.Context, key string, v *schema.Vector, bs Blockstore, release func()) (Blockstore, func(), error) {
+	s.mu.Lock()
+	done := s.served[key]
+	s.mu.Unlock()
+	if done {
+		return bs, release, nil
+	}
+	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	problem := servesCAR(ctx, bs, carv1)
+	if problem == nil {
+		s.mu.Lock()
+		s.served[key] = true
+		s.mu.Unlock()
+		return bs, release, nil
+	}
+	release()
+	if err := s.rebuild(ctx, key, carv1); err != nil {
+		return nil, nil, fault.IOf(fmt.Errorf("%s: corrupt store: shard %s (%v), and rebuilding it failed: %w", v.Path, key, problem, err))
+	}
+	acc, err := s.acquire(ctx, key)
+	if err != nil {
+		return nil, nil, fault.IOf(fmt.Errorf("%s: corrupt store: shard %s: acquire after rebuilding: %w", v.Path, key, err))
+	}
+	bs, release, err = accessorBlockstore(acc)
+	if err != nil {
+		return nil, nil, fault.IOf(fmt.Errorf("%s: corrupt store: shard %s: %w", v.Path, key, err))
+	}
+	if again := servesCAR(ctx, bs, carv1); again != nil {
+		release()
+		return nil, nil, fault.IOf(fmt.Errorf("%s: corrupt store: shard %s still serves a bad block after rebuilding: %w", v.Path, key, again))
+	}
+	s.log.Logf("WARN corpus store: corrupt store: shard %s (%s): %v, recovered from the vector", key, v.Path, problem)
+	s.mu.Lock()
+	s.served[key] = true
+	s.mu.Unlock()
+	return bs, release, nil
+}
+
+// servesCAR reports the first block of carv1 that bs does not serve with
+// the right bytes.
+func servesCAR(ctx context.Context, bs Blockstore, carv1 []byte) error {
+	return eachBlock(carv1, func(c cid.Cid, _ []byte) error {
+		blk, err := bs.Get(ctx, c)
+		if err != nil {
+			return fmt.Errorf("block %s: %w", c, err)
+		}
+		return checkBlock(c, blk.RawData())
+	})
+}
+
+// rebuild rewrites key's CAR from carv1 and indexes the shard again.
+func (s *Store) rebuild(ctx context.Context, key string, carv1 []byte) error {
+	err := atomicfile.Write(filepath.Join(s.carsDir, carFileName(key)), 0o644, func(w io.Writer) error {
+		_, err := w.Write(carv1)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.reindex(ctx, key, s.registration(key))
 }

@@ -22,6 +22,11 @@ var ErrBlockHash = errors.New("block does not hash to its CID")
 // what its CIDs say; the check costs one hash per block (see
 // BenchmarkVerifyBlocks against BenchmarkOpenCAR).
 func VerifyBlocks(carv1 []byte) error {
+	return eachBlock(carv1, checkBlock)
+}
+
+// eachBlock calls fn with every block of a CARv1, in order, until fn fails.
+func eachBlock(carv1 []byte, fn func(c cid.Cid, data []byte) error) error {
 	r := bytes.NewReader(carv1)
 	hdrLen, err := binary.ReadUvarint(r)
 	if err != nil {
@@ -53,7 +58,7 @@ func VerifyBlocks(carv1 []byte) error {
 		if err != nil {
 			return fmt.Errorf("CAR section %d at byte %d: CID: %w", n, off, err)
 		}
-		if err := checkBlock(c, sec[cl:]); err != nil {
+		if err := fn(c, sec[cl:]); err != nil {
 			return err
 		}
 	}
