@@ -29,6 +29,7 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/actors"
@@ -61,6 +62,7 @@ type config struct {
 	progress    func(done, total int)
 	selfCheck   bool
 	chaos       bool
+	policy      *networks.Policy // nil: the named network's, else mainnet's
 }
 
 // WithLogger sends progress lines to l.
@@ -207,7 +209,11 @@ func (e *Extractor) check(ctx context.Context, v *schema.Vector) error {
 	if err != nil {
 		return fmt.Errorf("self-check: the written vector does not decode: %w", err)
 	}
-	d := driver.New(driver.WithLogger(e.cfg.log))
+	dopts := []driver.Option{driver.WithLogger(e.cfg.log)}
+	if p := e.actorPolicy(); p != nil {
+		dopts = append(dopts, driver.WithActorPolicy(*p))
+	}
+	d := driver.New(dopts...)
 	for _, variant := range rv.Pre.Variants {
 		out := d.Run(ctx, rv, variant)
 		if out.Status != driver.Pass {

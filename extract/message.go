@@ -69,6 +69,7 @@ type MessageResult struct {
 
 // Message extracts one message vector.
 func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageResult, error) {
+	defer e.holdPolicy()()
 	if !req.Message.Defined() {
 		return nil, errors.New("extract message: no message CID")
 	}

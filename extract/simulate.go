@@ -37,6 +37,7 @@ type SimulateResult struct {
 // and wrote, and its receipt as postcondition. Nothing checks the receipt
 // (no chain recorded one).
 func (e *Extractor) Simulate(ctx context.Context, req SimulateRequest) (*SimulateResult, error) {
+	defer e.holdPolicy()()
 	mc, err := vm.MessageCID(req.Message)
 	if err != nil {
 		return nil, fmt.Errorf("simulate: message: %w", err)

@@ -100,6 +100,7 @@ func (e *Extractor) rangeEnd(ctx context.Context, r RangeEnd, start bool) (*chai
 
 // Tipsets extracts tipset vectors: one squashed vector, or one per tipset.
 func (e *Extractor) Tipsets(ctx context.Context, req TipsetRequest) ([]*TipsetResult, error) {
+	defer e.holdPolicy()()
 	if len(req.Tipsets) == 0 {
 		return nil, errors.New("extract tipsets: no tipsets")
 	}

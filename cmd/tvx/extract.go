@@ -1,10 +1,10 @@
 package main
 
 import (
-	"github.com/tvx-project/tvx/protocol"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"io"
 	"os"
 	"path/filepath"
@@ -126,6 +126,7 @@ func extractorOptions(c *cli.Context, label string) []extract.Option {
 	if n := c.String("network"); n != "" {
 		opts = append(opts, extract.WithNetworkName(n))
 	}
+	opts = append(opts, devnetPolicyOption(c)...)
 	if d := c.String("tmpdir"); d != "" {
 		opts = append(opts, extract.WithTempDir(d))
 	}

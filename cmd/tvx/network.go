@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/extract"
 	"github.com/tvx-project/tvx/networks"
 )
 
@@ -65,7 +66,26 @@ func useSourceNetwork(c *cli.Context, src chain.Source) (networks.Profile, bool,
 		return p, known, fmt.Errorf("--network: %w", err)
 	}
 	useAddressPrefix(p.Name)
+	if _, inTable := networks.ByName(p.Name); !inTable && len(p.Policy.SupportedSealProofs) > 0 {
+		if c.App.Metadata == nil {
+			c.App.Metadata = map[string]any{}
+		}
+		c.App.Metadata[devnetPolicyKey] = p.Policy
+	}
 	return p, known, nil
+}
+
+// devnetPolicyKey keeps, in the app's metadata, the actor policy a devnet's
+// node described, for the extractor's options.
+const devnetPolicyKey = "devnet-policy"
+
+// devnetPolicyOption is the extractor option for a devnet's policy, if the
+// source was one.
+func devnetPolicyOption(c *cli.Context) []extract.Option {
+	if p, ok := c.App.Metadata[devnetPolicyKey].(networks.Policy); ok {
+		return []extract.Option{extract.WithActorPolicy(p)}
+	}
+	return nil
 }
 
 // useAddressPrefix makes addresses print with the prefix of the named
