@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ipfs/go-cid"
 	carbs "github.com/ipld/go-car/v2/blockstore"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -141,13 +140,6 @@ func diffPreExpected(c *cli.Context, v *schema.Vector, opts []statediff.Option) 
 	return nil
 }
 
-func parseRoot(name, s string) (cid.Cid, error) {
-	c, err := cid.Decode(s)
-	if err != nil {
-		return cid.Undef, usageErr("diff: %s %q is not a CID: %v", name, s, err)
-	}
-	return c, nil
-}
 
 // useColor honours an explicit --color / --color=false, and otherwise
 // colours only output going straight to a terminal.
