@@ -88,6 +88,7 @@ func runParams(r *run) (executor.Params, error) {
 		Store:          r.blocks,
 		NetworkVersion: network.Version(r.variant.NetworkVersion),
 		Protocol:       r.protocol,
+		OnChain:        r.protocol.Describes(v.Network()),
 		CircSupply:     vm.TotalFilecoin(),
 		Rand:           rnd,
 		ChaosActor:     v.ChaosActor(),

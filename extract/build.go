@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"io"
 
 	"github.com/filecoin-project/go-address"
@@ -191,6 +192,7 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 		}
 		res, err := vm.ApplyTipset(ctx, bs, vm.Tipset{ParentState: root, ParentEpoch: parentEpoch, Epoch: epoch, Blocks: vblocks}, vm.Config{
 			NetworkVersion: nv,
+			OnChain:        protocol.Mainnet().Describes(v.Network()),
 			BaseFee:        fee,
 			CircSupply:     cs,
 			Rand:           chain.NewRand(src, ts.Key()),

@@ -146,6 +146,7 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 	}
 	cfg := vm.Config{
 		NetworkVersion: nv,
+		OnChain:        true,
 		Epoch:          epoch,
 		BaseFee:        incl.ParentBaseFee(),
 		CircSupply:     cs,

@@ -207,6 +207,7 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 		}
 		res, err := vm.ApplyTipset(ctx, bs, vm.Tipset{ParentState: root, ParentEpoch: prevEpoch, Epoch: ts.Height(), Blocks: blocks}, vm.Config{
 			NetworkVersion: nv,
+			OnChain:        true,
 			BaseFee:        ts.ParentBaseFee(),
 			CircSupply:     cs,
 			Rand:           rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound),

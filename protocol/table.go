@@ -165,20 +165,38 @@ type Protocol struct {
 	FaultBlackouts []abi.ChainEpoch
 }
 
-// Resolve chooses the protocol of network version nv at epoch. When the
-// network ran nv at epoch, it is the network's own epoch-keyed protocol.
-// Otherwise (an epoch the version never had) the rules are nv's and the
-// price list that of epoch.
-func (t *Table) Resolve(nv network.Version, epoch abi.ChainEpoch) (Protocol, error) {
+// Describes reports whether a vector's provenance network name (the X of
+// a "network:X" generation entry) is this table's network: its name or, as
+// older extractions recorded it, one of its upgrades' codenames.
+func (t *Table) Describes(name string) bool {
+	if name == "" {
+		return false
+	}
+	if name == t.network {
+		return true
+	}
+	_, ok := t.ByCodename(name)
+	return ok
+}
+
+// Resolve chooses the protocol of network version nv at epoch. Two kinds of
+// run, one rule each:
+//
+//   - onChain (the messages come from this table's network) and the network
+//     ran nv at epoch: the network's own epoch-keyed protocol, exactly as
+//     the chain ran it (at an upgrade's height the old version's rules
+//     with the new price list).
+//   - otherwise (a vector made off-chain, or an epoch nv never had on the
+//     network): the rules and the price list in force when nv activated.
+func (t *Table) Resolve(nv network.Version, epoch abi.ChainEpoch, onChain bool) (Protocol, error) {
 	act, ok := t.Activation(nv)
 	if !ok {
 		return Protocol{}, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", nv, t.network, t.MaxVersion())
 	}
-	p := Protocol{Upgrade: act, PriceEra: t.PricesAt(epoch), FaultBlackouts: t.FaultBlackouts()}
-	if t.InRange(nv, epoch) {
-		p.Upgrade = t.AtEpoch(epoch)
+	if onChain && t.InRange(nv, epoch) {
+		return Protocol{Upgrade: t.AtEpoch(epoch), PriceEra: t.PricesAt(epoch), FaultBlackouts: t.FaultBlackouts()}, nil
 	}
-	return p, nil
+	return Protocol{Upgrade: act, PriceEra: act.Prices, FaultBlackouts: t.FaultBlackouts()}, nil
 }
 
 // Mainnet returns the mainnet protocol table of the pre-FVM network.

@@ -66,19 +66,52 @@ func TestNewTableRejectsDisorder(t *testing.T) {
 	}
 }
 
+// Both rules of Resolve on both sides of every edge where mainnet's
+// epoch-keyed protocol differs from the one in force at a version's
+// activation: Calico's prices arriving at 265200 while nv6 still runs, and
+// Claus switching the burn exemption on within nv9.
 func TestResolve(t *testing.T) {
 	m := Mainnet()
-	// On the chain: the epoch's own row.
-	p, err := m.Resolve(network.Version9, 343201)
-	if err != nil || p.Codename != "claus" || !p.WindowPoStBurnExemption || p.PriceEra != PricesCalico {
-		t.Errorf("nv9 at 343201: %+v %v", p.Upgrade, err)
+	for _, c := range []struct {
+		nv      network.Version
+		epoch   abi.ChainEpoch
+		onChain bool
+		row     string
+		prices  string
+		exempt  bool
+	}{
+		{6, 265199, true, "kumquat", PricesGenesis, false},
+		{6, 265200, true, "kumquat", PricesCalico, false}, // the chain's edge
+		{6, 265200, false, "kumquat", PricesGenesis, false},
+		{7, 265201, true, "calico", PricesCalico, false},
+		{7, 265201, false, "calico", PricesCalico, false},
+		{7, 200, true, "calico", PricesCalico, false}, // nv7 never ran at 200
+		{7, 200, false, "calico", PricesCalico, false},
+		{9, 343200, true, "orange", PricesCalico, false},
+		{9, 343201, true, "claus", PricesCalico, true},
+		{9, 343201, false, "orange", PricesCalico, false},
+		{12, 343200, true, "turbo", PricesCalico, true},
+		{14, 200, false, "chocolate", PricesCalico, false},
+		{14, 200, true, "chocolate", PricesCalico, false},
+		{3, 130801, true, "refuel", PricesGenesis, false},
+		{3, 130801, false, "ignition", PricesGenesis, false},
+		{16, 1960320, true, "skyr", PricesSkyr, false}, // nv16 never ran at its own height
+		{15, 1960320, true, "ohsnap", PricesSkyr, false},
+		{15, 1960320, false, "ohsnap", PricesCalico, false},
+	} {
+		p, err := m.Resolve(c.nv, c.epoch, c.onChain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Codename != c.row || p.PriceEra != c.prices || p.WindowPoStBurnExemption != c.exempt || p.Version != c.nv {
+			t.Errorf("nv%d at %d (on chain %v): %s nv%d prices %s exempt %v, want %s %s %v",
+				c.nv, c.epoch, c.onChain, p.Codename, p.Version, p.PriceEra, p.WindowPoStBurnExemption, c.row, c.prices, c.exempt)
+		}
 	}
-	// The edge: nv6 at Calico's height has Calico prices.
-	p, _ = m.Resolve(network.Version6, 265200)
-	if p.Codename != "kumquat" || p.PriceEra != PricesCalico {
-		t.Errorf("nv6 at 265200: %s %s", p.Codename, p.PriceEra)
-	}
-	if _, err := m.Resolve(99, 0); err == nil {
+	if _, err := m.Resolve(99, 0, false); err == nil {
 		t.Error("unknown version resolved")
+	}
+	if !m.Describes("mainnet") || !m.Describes("ignition") || m.Describes("calibnet") || m.Describes("") {
+		t.Error("Describes")
 	}
 }

@@ -7,6 +7,7 @@ package schema
 
 import (
 	"fmt"
+	"strings"
 
 	tvschema "github.com/filecoin-project/test-vectors/schema"
 )
@@ -56,6 +57,20 @@ func (v *Vector) HasHint(h string) bool {
 		}
 	}
 	return false
+}
+
+// Network returns the network a vector was extracted from, as its
+// _meta.gen records it ("network:X"), or "" for a vector made off-chain.
+func (v *Vector) Network() string {
+	if v.Meta == nil {
+		return ""
+	}
+	for _, g := range v.Meta.Gen {
+		if name, ok := strings.CutPrefix(g.Source, "network:"); ok {
+			return name
+		}
+	}
+	return ""
 }
 
 // ID returns the vector's _meta.id, or "" when absent.

@@ -41,7 +41,7 @@ func TestWindowPoStBurnExemption(t *testing.T) {
 		{network.Version15, 1600000, minerAddr, post, 0, true},
 		{network.Version9, 343200, minerAddr, post, 0, true}, // Claus's own epoch: not after it
 		{network.Version9, 343201, minerAddr, post, 0, false},
-		// nv12 never ran at 343200: the rules in force when nv12 activated.
+		// nv12 never ran at 343200: the rules in force when it activated.
 		{network.Version12, 343200, minerAddr, post, 0, false},
 		{network.Version12, 700000, minerAddr, post, exitcode.ErrIllegalArgument, true},
 		{network.Version12, 700000, minerAddr, post + 1, 0, true},
@@ -49,7 +49,7 @@ func TestWindowPoStBurnExemption(t *testing.T) {
 		{network.Version12, 700000, missing, post, 0, true},
 	} {
 		t.Run(fmt.Sprintf("nv%d@%d/%s/m%d/exit%d", c.nv, c.epoch, c.to, c.method, c.code), func(t *testing.T) {
-			m := w.machine(root, Config{NetworkVersion: c.nv, Epoch: c.epoch})
+			m := w.machine(root, Config{NetworkVersion: c.nv, Epoch: c.epoch, OnChain: true})
 			burn, err := m.burnsBaseFee(&Message{To: c.to, Method: c.method}, c.code)
 			if err != nil {
 				t.Fatal(err)

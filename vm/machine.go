@@ -61,6 +61,10 @@ type Config struct {
 	// Protocol is the network's protocol table that NetworkVersion and
 	// Epoch are looked up in (default: protocol.Mainnet()).
 	Protocol *protocol.Table
+	// OnChain says the messages come from the Protocol table's network, so
+	// where Epoch lies in NetworkVersion's range the network's epoch-keyed
+	// rules apply (see protocol.Table.Resolve).
+	OnChain bool
 	// Epoch is the epoch messages execute at.
 	Epoch abi.ChainEpoch
 	// BaseFee is the base fee per unit of gas (default 100 attoFIL).
@@ -102,6 +106,9 @@ type Machine struct {
 	bs       Blockstore
 	store    ipldcbor.IpldStore
 	tree     *state.Tree
+	// root is the state root the machine started from: the lookback state
+	// consensus-fault verification reads (a vector carries no older one).
+	root cid.Cid
 }
 
 // New loads the state tree at root from bs and returns a Machine ready to
@@ -110,7 +117,7 @@ func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine
 	if cfg.Protocol == nil {
 		cfg.Protocol = protocol.Mainnet()
 	}
-	proto, err := cfg.Protocol.Resolve(cfg.NetworkVersion, cfg.Epoch)
+	proto, err := cfg.Protocol.Resolve(cfg.NetworkVersion, cfg.Epoch, cfg.OnChain)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +146,7 @@ func New(ctx context.Context, bs Blockstore, root cid.Cid, cfg Config) (*Machine
 	if err != nil {
 		return nil, err
 	}
-	return &Machine{cfg: cfg, proto: proto, rules: proto.Rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree}, nil
+	return &Machine{cfg: cfg, proto: proto, rules: proto.Rules, prices: prices, registry: cfg.Registry, bs: bs, store: store, tree: tree, root: root}, nil
 }
 
 // StateTree exposes the machine's state tree (for callers that inspect or

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ipfs/go-cid"
 	"github.com/tvx-project/tvx/builtin"
+	"github.com/tvx-project/tvx/vm/state"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/network"
 	"github.com/filecoin-project/go-state-types/proof"
-	"github.com/ipfs/go-cid"
 
 	rt2 "github.com/filecoin-project/specs-actors/v2/actors/runtime"
 
@@ -125,16 +126,28 @@ func (e faultEnv) Receiver() address.Address        { return e.rt.Receiver() }
 func (e faultEnv) FaultBlackouts() []abi.ChainEpoch { return e.rt.m.proto.FaultBlackouts }
 func (e faultEnv) FaultFinalityLimit() bool         { return e.rt.m.rules.FaultFinalityLimit }
 
-// WorkerKey reads the miner's worker key. The VM holds no past states, so
-// it reads the current state: a worker change within the lookback window
-// would be missed (no vector in the public corpus exercises this).
-func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, _ abi.ChainEpoch) (address.Address, error) {
+// WorkerKey reads the miner's worker key as the network did: the miner
+// actor from the lookback state at the blocks' height, its state and info
+// blocks, then the worker's account state in the current state, each block
+// read charged as an IPLD get (the actor lookups themselves are not). A
+// vector carries no state older than its precondition, so the state the
+// machine started from stands in for the lookback state, as other runners
+// do; the log says so.
+func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, height abi.ChainEpoch) (address.Address, error) {
 	m := e.rt.m
-	act, err := m.tree.GetActor(miner)
+	lookback, err := state.Load(ctx, m.store, m.root)
+	if err != nil {
+		return address.Undef, fmt.Errorf("worker key: lookback state: %w", err)
+	}
+	if l := m.cfg.Logger; l != nil {
+		l.Logf("syscall VerifyConsensusFault: worker of %s at height %d read from the precondition state %s (lookback state)", miner, height, m.root)
+	}
+	act, err := lookback.GetActor(miner)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
-	w, err := builtin.MinerWorker(ctx, m.store, act.Code, act.Head)
+	charged := chargedStore{e.rt}
+	w, err := builtin.MinerWorker(ctx, charged, act.Code, act.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
@@ -145,7 +158,7 @@ func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, _ abi.Ch
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
-	k, err := builtin.AccountPubkey(ctx, m.store, wa.Code, wa.Head)
+	k, err := builtin.AccountPubkey(ctx, charged, wa.Code, wa.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}

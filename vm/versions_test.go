@@ -815,3 +815,55 @@ func mustIDAddr(t *testing.T, id uint64) address.Address {
 	}
 	return a
 }
+
+// At Calico's height mainnet still ran nv6 but already charged Calico
+// prices; a vector made off-chain at that epoch uses the prices nv6
+// activated with. Both sides of the edge, in both modes, observed in the
+// gas of a transfer that creates an account.
+func TestCalicoPriceEdge(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		nv      network.Version
+		epoch   abi.ChainEpoch
+		onChain bool
+		calico  bool
+	}{
+		{network.Version6, 265199, true, false},
+		{network.Version6, 265200, true, true},
+		{network.Version6, 265200, false, false},
+		{network.Version7, 265201, true, true},
+		{network.Version7, 265201, false, true},
+		{network.Version7, 200, false, true},
+		{network.Version6, 200, true, false},
+	} {
+		w, err := vmtest.New(ctx, c.nv, vmtest.Options{Epoch: c.epoch, OnChain: c.onChain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := vmtest.SecpAddress(1), vmtest.SecpAddress(2)
+		if _, err := w.NewAccount(ctx, from, vmtest.FIL(1)); err != nil {
+			t.Fatal(err)
+		}
+		msg := &vm.Message{From: from, To: to, Value: abi.NewTokenAmount(1),
+			GasLimit: 10_000_000, GasFeeCap: abi.NewTokenAmount(200), GasPremium: abi.NewTokenAmount(1)}
+		res, err := w.Apply(ctx, msg)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("nv%d at %d: transfer: %v %+v", c.nv, c.epoch, err, res)
+		}
+		chainLen, err := msg.ChainLength()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := genesisEra
+		if c.calico {
+			p = calico
+		}
+		want := p.onChainBase + (p.onChainStorageBase+int64(chainLen))*p.storageMulti +
+			p.createActorCompute + p.createActorStorage*p.storageMulti +
+			p.sendBase + p.sendInvokeMethod + p.ipldPutBase + accountStateLen(to)*p.storageMulti +
+			p.sendBase + p.sendTransfer + p.sendTransferOnly
+		if res.GasUsed != want {
+			t.Errorf("nv%d at %d (on chain %v): gas %d, want %d (calico prices: %v)", c.nv, c.epoch, c.onChain, res.GasUsed, want, c.calico)
+		}
+	}
+}

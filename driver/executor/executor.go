@@ -76,6 +76,11 @@ type Params struct {
 	// Protocol is the protocol table NetworkVersion is looked up in (nil:
 	// mainnet's).
 	Protocol *protocol.Table
+	// OnChain says the vector was extracted from the Protocol table's
+	// network: where an epoch lies in NetworkVersion's range on it, the
+	// network's epoch-keyed rules apply; otherwise those in force when the
+	// version activated (protocol.Table.Resolve).
+	OnChain bool
 	// CircSupply is the circulating supply actors see.
 	CircSupply abi.TokenAmount
 	// Rand supplies randomness.

@@ -96,6 +96,7 @@ func (e *Executor) config(p executor.Params, baseFee abi.TokenAmount) (vm.Config
 	cfg := vm.Config{
 		NetworkVersion: p.NetworkVersion,
 		Protocol:       p.Protocol,
+		OnChain:        p.OnChain,
 		BaseFee:        baseFee,
 		CircSupply:     p.CircSupply,
 		Registry:       reg,

@@ -60,8 +60,12 @@ type Options struct {
 	// the network version activated, whatever the World's epoch, so a World
 	// can start near genesis (where actors such as reward, which catch up
 	// epoch by epoch, stay cheap) and still charge as the network did.
-	// Without it the price list follows the epoch.
+	// Without it the protocol table chooses (see OnChain).
 	MainnetPrices bool
+	// OnChain runs messages as mainnet ran them at the World's epoch where
+	// the network version was in force there (vm.Config.OnChain); without
+	// it they run under the protocol in force when the version activated.
+	OnChain bool
 	// Registry replaces the builtin actor registry (to add test actors).
 	Registry *actors.Registry
 }
@@ -81,6 +85,7 @@ type World struct {
 
 	registry *actors.Registry
 	prices   *gas.PriceList
+	onChain  bool
 }
 
 // Singleton actors a World starts with, by ID address.
@@ -147,6 +152,7 @@ func New(ctx context.Context, nv network.Version, opts Options) (*World, error) 
 		Rules:          rules,
 		Epoch:          opts.Epoch,
 		registry:       reg,
+		onChain:        opts.OnChain,
 	}
 	if opts.MainnetPrices {
 		if w.prices, err = gas.ForEra(act.Prices); err != nil {
@@ -170,6 +176,7 @@ func (w *World) Config() vm.Config {
 	return vm.Config{
 		NetworkVersion: w.NetworkVersion,
 		Epoch:          w.Epoch,
+		OnChain:        w.onChain,
 		BaseFee:        vm.DefaultBaseFee,
 		Rand:           Rand{},
 		Registry:       w.registry,
