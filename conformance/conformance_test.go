@@ -25,8 +25,14 @@ var (
 	allowEmpty    = flag.Bool("allow-empty", false, "accept a run in which nothing ran")
 )
 
+// defaultSets are the public sets beside the shared corpus that the harness
+// runs by default with it (paths below ../shared/test-vectors): nv14
+// vectors made off-chain by specs-actors v6, and mainnet extractions at
+// nv14 and nv15.
+var defaultSets = []string{"specs-actors-v6/corpus", "fvm-test-vectors/nv14-chocolate", "fvm-test-vectors/nv15-ohsnap"}
+
 // corpusRoots returns the corpora to run: TVX_CORPUS, or the repository's
-// own corpus plus the shared public corpus. Without the shared corpus the
+// own corpus plus the shared public corpus and defaultSets. Without the shared corpus the
 // harness falls back to the bundled sample, except where a corpus is
 // required (testcorpus.Required): there its absence fails the harness.
 func corpusRoots(t *testing.T) []string {
@@ -37,6 +43,14 @@ func corpusRoots(t *testing.T) []string {
 	shared := testcorpus.SharedPath(t)
 	if st, err := os.Stat(shared); err == nil && st.IsDir() {
 		roots = append(roots, shared)
+		for _, set := range defaultSets {
+			dir := filepath.Join(filepath.Dir(shared), filepath.FromSlash(set))
+			if st, err := os.Stat(dir); err == nil && st.IsDir() {
+				roots = append(roots, dir)
+			} else if testcorpus.Required() {
+				t.Fatalf("public set %s not found beside the shared corpus", dir)
+			}
+		}
 	} else if testcorpus.Required() {
 		t.Fatalf("shared corpus %s not found, and CI or TVX_REQUIRE_CORPUS=1 requires it (set TVX_CORPUS to run another corpus)", shared)
 	} else {

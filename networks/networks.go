@@ -4,7 +4,8 @@
 // networks. The facts are those of Lotus v1.15.3's per-network build
 // parameters (build/params_mainnet.go, params_calibnet.go,
 // params_butterfly.go); a devnet's row is made from what its node reports
-// (FromNodeParams). It is a leaf: it imports nothing of tvx.
+// (FromNodeParams). It is a leaf: of tvx it imports only the protocol
+// table, whose mainnet schedule the mainnet row reads.
 //
 // What the table drives today: the network a vector records in _meta.gen
 // (`network:<name>`), the network a genesis block identifies, and the
@@ -14,6 +15,7 @@ package networks
 
 import (
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"sort"
 	"strings"
 
@@ -114,6 +116,24 @@ func beaconFrom(start abi.ChainEpoch, b BeaconPoint) BeaconPoint {
 // belongs to.
 const Mainnet = "mainnet"
 
+// upgradesOf lists a protocol table's upgrades after genesis.
+func upgradesOf(t *protocol.Table) []Upgrade {
+	var out []Upgrade
+	for _, u := range t.Upgrades()[1:] {
+		out = append(out, Upgrade{Codename: u.Codename, NetworkVersion: uint(u.Version), Height: u.Epoch})
+	}
+	return out
+}
+
+// mainnetEpoch is the height of a mainnet upgrade.
+func mainnetEpoch(codename string) abi.ChainEpoch {
+	u, ok := protocol.Mainnet().ByCodename(codename)
+	if !ok {
+		panic("no mainnet upgrade " + codename) // unreachable: named by this file
+	}
+	return u.Epoch
+}
+
 // table returns the rows; a function so no caller can change them.
 func table() []Profile {
 	return []Profile{{
@@ -124,14 +144,9 @@ func table() []Profile {
 		GenesisTime:           1598306400,
 		BlockDelaySecs:        30,
 		GenesisNetworkVersion: 0,
-		Upgrades: []Upgrade{
-			{"breeze", 1, 41280}, {"smoke", 2, 51000}, {"ignition", 3, 94000}, {"refuel", 3, 130800},
-			{"actorsv2", 4, 138720}, {"tape", 5, 140760}, {"liftoff", 5, 148888}, {"kumquat", 6, 170000},
-			{"calico", 7, 265200}, {"persian", 8, 265200 + 120*60}, {"orange", 9, 336458}, {"claus", 9, 343200},
-			{"trust", 10, 550321}, {"norwegian", 11, 665280}, {"turbo", 12, 712320}, {"hyperdrive", 13, 892800},
-			{"chocolate", 14, 1231620}, {"ohsnap", 15, 1594680},
-		},
-		Beacon: []BeaconPoint{beaconFrom(0, drandIncentinet), beaconFrom(51000, drandMainnet)},
+		Upgrades:              upgradesOf(protocol.Mainnet()),
+		// Mainnet's drand network took over at the Smoke upgrade.
+		Beacon: []BeaconPoint{beaconFrom(0, drandIncentinet), beaconFrom(mainnetEpoch("smoke"), drandMainnet)},
 		Policy: Policy{
 			SupportedSealProofs:     []abi.RegisteredSealProof{abi.RegisteredSealProof_StackedDrg32GiBV1, abi.RegisteredSealProof_StackedDrg64GiBV1},
 			ConsensusMinerMinPower:  10 << 40,
