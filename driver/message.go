@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/tvx-project/tvx/protocol"
 	"sort"
 	"strings"
 
@@ -77,18 +78,23 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 // runParams are the executor parameters of a run: the variant's network
 // version, the vector's circulating supply (the total Filecoin supply when
 // it gives none) and randomness, its chaos-actor selector, and the run's
-// blocks and logger.
+// blocks and logger; the protocol table (mainnet's unless the driver was
+// given one) and whether the vector comes from that table's network.
 func runParams(r *run) (executor.Params, error) {
 	v := r.vector
 	rnd, err := randomness.New(v.Randomness, randomness.WithLogger(r.log))
 	if err != nil {
 		return executor.Params{}, fmt.Errorf("%s: randomness: %w", v.Path, err)
 	}
+	table := r.protocol
+	if table == nil {
+		table = protocol.Mainnet()
+	}
 	p := executor.Params{
 		Store:          r.blocks,
 		NetworkVersion: network.Version(r.variant.NetworkVersion),
-		Protocol:       r.protocol,
-		OnChain:        r.protocol.Describes(v.Network()),
+		Protocol:       table,
+		OnChain:        table.Describes(v.Network()),
 		CircSupply:     vm.TotalFilecoin(),
 		Rand:           rnd,
 		ChaosActor:     v.ChaosActor(),
