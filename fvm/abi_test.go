@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
-
-	"github.com/tvx-project/tvx/fvm/bundle"
 )
 
 // wasmImports lists the function imports of a Wasm module as
@@ -85,7 +83,7 @@ func TestKernelCoversBundleImports(t *testing.T) {
 		have[f.Module+"::"+f.Name] = f.Params
 	}
 	for _, v := range []int{8, 9} {
-		b, err := bundle.Load(v)
+		b, err := testBundles.Get(v)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,6 +36,10 @@ func (m flatMemory) Write(off uint32, b []byte) bool {
 	return true
 }
 
+// testBundles is shared by this package's tests: loading a bundle verifies
+// every block, which is slow under the race detector.
+var testBundles = bundle.NewSet()
+
 // builtMachine is an nv17 machine on a built state: an init actor and two
 // actors (IDs 100, 101) holding balances, with the v9 bundle's codes.
 func builtMachine(t *testing.T) *Machine {
@@ -43,7 +47,7 @@ func builtMachine(t *testing.T) *Machine {
 	ctx := context.Background()
 	bs := chain.NewMemBlocks()
 	store := ipldcbor.NewCborStore(bs)
-	b, err := bundle.Load(9)
+	b, err := testBundles.Get(9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +64,7 @@ func builtMachine(t *testing.T) *Machine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, bs, root, Config{NetworkVersion: 17, ActorsVersion: 9, PriceEra: "skyr", Epoch: 2683000, TraceGas: true})
+	m, err := New(ctx, bs, root, Config{NetworkVersion: 17, ActorsVersion: 9, PriceEra: "skyr", Epoch: 2683000, TraceGas: true, Bundles: testBundles})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +258,7 @@ func TestNV16TransferOnBuiltState(t *testing.T) {
 	ctx := context.Background()
 	bs := chain.NewMemBlocks()
 	store := ipldcbor.NewCborStore(bs)
-	b, err := bundle.Load(8)
+	b, err := testBundles.Get(8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +275,7 @@ func TestNV16TransferOnBuiltState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(ctx, bs, root, Config{NetworkVersion: 16, ActorsVersion: 8, PriceEra: "skyr", Epoch: 1960321, BaseFee: big.NewInt(100)})
+	m, err := New(ctx, bs, root, Config{NetworkVersion: 16, ActorsVersion: 8, PriceEra: "skyr", Epoch: 1960321, BaseFee: big.NewInt(100), Bundles: testBundles})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/filecoin-project/go-state-types/big"
 
 	"github.com/tvx-project/tvx/corpus"
-	"github.com/tvx-project/tvx/fvm/bundle"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
@@ -37,7 +36,7 @@ func replayTransfers(t *testing.T, setName string, actorsVersion int, era string
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	bundles := bundle.NewSet()
+	bundles := testBundles
 	ran := 0
 	for _, f := range files {
 		v, err := schema.LoadFile(f)
