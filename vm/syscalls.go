@@ -134,7 +134,8 @@ func (e faultEnv) FaultFinalityLimit() bool         { return e.rt.m.rules.FaultF
 // machine started from stands in for the lookback state, as other runners
 // do; the log says so.
 func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, height abi.ChainEpoch) (address.Address, error) {
-	m := e.rt.m
+	rt := e.rt
+	m := rt.m
 	lookback, err := state.Load(ctx, m.store, m.root)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: lookback state: %w", err)
@@ -146,7 +147,7 @@ func (e faultEnv) WorkerKey(ctx context.Context, miner address.Address, height a
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)
 	}
-	charged := chargedStore{e.rt}
+	charged := chargedStore{rt}
 	w, err := builtin.MinerWorker(ctx, charged, act.Code, act.Head)
 	if err != nil {
 		return address.Undef, fmt.Errorf("worker key: %w", err)

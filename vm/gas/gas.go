@@ -69,7 +69,7 @@ type sealAggPrice struct {
 }
 
 // PriceList is the price of every chargeable operation in one pricing era.
-// The zero value is not usable; take lists from ForEpoch or the era table.
+// The zero value is not usable; take lists from ForEra.
 type PriceList struct {
 	era string
 
