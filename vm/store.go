@@ -15,6 +15,7 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/vm/gas"
+	"github.com/tvx-project/tvx/vm/state"
 )
 
 // actorCIDPrefix is how actor state blocks are addressed: CIDv1, DAG-CBOR,
@@ -211,17 +212,22 @@ func (rt *Runtime) checkLoans() {
 }
 
 // commitState moves the executing actor's head from old to new. A head that
-// moved meanwhile is an actor crash, not an abort.
+// moved meanwhile, or an actor that deleted itself, is an actor crash, not
+// an abort; a state tree that cannot be read or written is fatal, as every
+// other store failure is.
 func (rt *Runtime) commitState(old, new cid.Cid) {
 	a, err := rt.m.tree.GetActor(rt.receiver)
-	if err != nil {
+	if errors.Is(err, state.ErrActorNotFound) {
 		panic(fmt.Errorf("commit state: %w", err))
+	}
+	if err != nil {
+		panic(escalate(err, "commit state"))
 	}
 	if a.Head != old {
 		panic(errStateCommit)
 	}
 	a.Head = new
 	if err := rt.m.tree.SetActor(rt.receiver, a); err != nil {
-		panic(fmt.Errorf("commit state: %w", err))
+		panic(escalate(err, "commit state"))
 	}
 }
