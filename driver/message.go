@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"github.com/tvx-project/tvx/protocol"
 	"sort"
@@ -61,7 +62,7 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 			c.assumed += res.AssumedProofs
 		}
 		if err != nil {
-			return Outcome{Status: Fail, Reason: fmt.Sprintf("message %d: %v", i, err), AssumedProofs: c.assumed}
+			return Outcome{Status: failStatus(err), Reason: fmt.Sprintf("message %d: %v", i, err), AssumedProofs: c.assumed}
 		}
 		root = res.PostRoot
 		where := fmt.Sprintf("message %d", i)
@@ -73,6 +74,15 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 		}
 	}
 	return c.outcome(r, root)
+}
+
+// failStatus is the status of a run its executor returned err for: a
+// broken executor leaves the run without a verdict.
+func failStatus(err error) Status {
+	if errors.Is(err, executor.ErrBroken) {
+		return Error
+	}
+	return Fail
 }
 
 // runParams are the executor parameters of a run: the variant's network

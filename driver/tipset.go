@@ -50,7 +50,7 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 			c.assumed += res.AssumedProofs
 		}
 		if err != nil {
-			return Outcome{Status: Fail, Reason: fmt.Sprintf("tipset %d (epoch %d): %v", i, ts.Epoch, err), AssumedProofs: c.assumed}
+			return Outcome{Status: failStatus(err), Reason: fmt.Sprintf("tipset %d (epoch %d): %v", i, ts.Epoch, err), AssumedProofs: c.assumed}
 		}
 		ev := tipsetEvent(r, i, ts, res)
 		if err := d.runCallbacks(ctx, ev); err != nil {

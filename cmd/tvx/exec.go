@@ -47,7 +47,7 @@ relied on that policy.`,
 			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
 			callbackFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the driver's diagnostics (syscalls relying on the proof policy, randomness fallbacks, …) on stderr"},
-		}, verdictFlags()...), append(storeFlags(), fallbackFlags()...)...),
+		}, append(verdictFlags(), executorFlags()...)...), append(storeFlags(), fallbackFlags()...)...),
 		Action: runExec,
 	}
 }
@@ -144,6 +144,12 @@ func runExec(c *cli.Context) error {
 		src = fb.Wrap(src)
 	}
 	opts = append(opts, driver.WithSource(src))
+	execOpts, closeExecutor, err := executorFromFlags(c)
+	if err != nil {
+		return err
+	}
+	defer closeExecutor()
+	opts = append(opts, execOpts...)
 	d := driver.New(opts...)
 	if single {
 		// One named vector: unreadable input, its CAR included, is a usage

@@ -28,6 +28,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			chainCommand(),
 			reportCommand(),
 			simulateCommand(),
+			executorCommand(),
 		},
 		// Errors are printed by run, once, with the right exit status.
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -12,6 +12,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/tvx-project/tvx/protocol"
 
@@ -219,3 +220,9 @@ type TipsetResult struct {
 	// AssumedProofs: see MessageResult.
 	AssumedProofs int
 }
+
+// ErrBroken marks an error of the executor as a program rather than of the
+// execution: it crashed, hung past its deadline, broke the protocol, or
+// answered something impossible (such as a post-state root it did not
+// supply). The run has no verdict; the driver reports it as an Error.
+var ErrBroken = errors.New("executor broken")
