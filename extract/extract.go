@@ -30,10 +30,10 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/legacy"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/actors"
-	"github.com/tvx-project/tvx/vm/chaos"
 )
 
 // Version is written into every vector's _meta.gen as the generator's
@@ -63,6 +63,7 @@ type config struct {
 	selfCheck   bool
 	chaos       bool
 	policy      *networks.Policy // nil: the named network's, else mainnet's
+	exec        executor.Executor
 }
 
 // WithLogger sends progress lines to l.
@@ -104,6 +105,16 @@ func WithSelfCheck(on bool) Option { return func(c *config) { c.selfCheck = on }
 // as needing it: for chains built from vectors that use it.
 func WithChaosActor(on bool) Option { return func(c *config) { c.chaos = on } }
 
+// WithExecutor replays on x instead of tvx's VM (legacy.New()), so the
+// vectors record x's postconditions.
+func WithExecutor(x executor.Executor) Option {
+	return func(c *config) {
+		if x != nil {
+			c.exec = x
+		}
+	}
+}
+
 // Extractor extracts vectors from one chain source. It holds only its
 // configuration and may be used for several extractions, one at a time or
 // concurrently.
@@ -114,7 +125,7 @@ type Extractor struct {
 
 // New returns an Extractor reading src.
 func New(src chain.Source, opts ...Option) *Extractor {
-	cfg := config{log: nopLogger{}, version: Version, tempDir: os.TempDir()}
+	cfg := config{log: nopLogger{}, version: Version, tempDir: os.TempDir(), exec: legacy.New()}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -131,18 +142,12 @@ var ErrGenesis = errors.New("the genesis tipset is created, not executed: no vec
 // ErrSanity marks an extraction whose replay disagrees with the chain.
 var ErrSanity = errors.New("replay disagrees with the chain")
 
-func (e *Extractor) registry() (*actors.Registry, error) {
-	reg, err := actors.NewBuiltinRegistry()
-	if err != nil {
-		return nil, fmt.Errorf("actor registry: %w", err)
-	}
-	if e.cfg.chaos {
-		reg = reg.Clone()
-		if err := reg.Register(0, true, chaos.Actor{}); err != nil {
-			return nil, fmt.Errorf("register chaos actor: %w", err)
-		}
-	}
-	return reg, nil
+// params are the executor parameters of a replay: the chain's network
+// version (its epoch-keyed rules applying: the messages are on chain) and
+// circulating supply, randomness drawn from the chain, the chaos actor when
+// the chain needs it, and the extractor's logger, the same for every replay.
+func (e *Extractor) params(bs *store, nv network.Version, cs abi.TokenAmount, rnd executor.Randomness) executor.Params {
+	return executor.Params{Store: bs, NetworkVersion: nv, OnChain: true, CircSupply: cs, Rand: rnd, ChaosActor: e.cfg.chaos, Logger: e.cfg.log}
 }
 
 // circSupply is the circulating supply on top of key: the source's answer,

@@ -9,6 +9,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -140,45 +141,25 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: circulating supply: %w", req.Message, err)
 	}
-	reg, err := e.registry()
-	if err != nil {
-		return nil, err
-	}
-	cfg := vm.Config{
-		NetworkVersion: nv,
-		OnChain:        true,
-		Epoch:          epoch,
-		BaseFee:        incl.ParentBaseFee(),
-		CircSupply:     cs,
-		Registry:       reg,
-	}
-
 	bs := newStore(e.src)
 	root := incl.ParentState()
 	precursors := selectPrecursors(req.Precursors, executed[:target], msg)
-	if len(precursors) > 0 {
-		pcfg := cfg
-		pcfg.Rand = chain.NewRand(e.src, incl.Key())
-		m, err := vm.New(ctx, bs, root, pcfg)
+	for _, pm := range precursors {
+		if _, ok := lengths[pm.Cid]; !ok {
+			return nil, fmt.Errorf("extract message %s: precursor %s is in no block of tipset %d", req.Message, pm.Cid, incl.Height())
+		}
+		raw, err := pm.Message.Serialize()
 		if err != nil {
-			return nil, fmt.Errorf("extract message %s: precursors: %w", req.Message, err)
+			return nil, fmt.Errorf("extract message %s: precursor %s: %w", req.Message, pm.Cid, err)
 		}
-		for _, pm := range precursors {
-			n, ok := lengths[pm.Cid]
-			if !ok {
-				return nil, fmt.Errorf("extract message %s: precursor %s is in no block of tipset %d", req.Message, pm.Cid, incl.Height())
-			}
-			vmsg, err := toVM(pm.Message)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := m.ApplyMessage(ctx, vmsg, n); err != nil {
-				return nil, fmt.Errorf("extract message %s: precursor %s: %w", req.Message, pm.Cid, err)
-			}
+		res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
+			Params: e.params(bs, nv, cs, chain.NewRand(e.src, incl.Key())),
+			Root:   root, Epoch: epoch, BaseFee: incl.ParentBaseFee(), Bytes: raw,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("extract message %s: precursor %s: %w", req.Message, pm.Cid, err)
 		}
-		if root, err = m.Flush(ctx); err != nil {
-			return nil, fmt.Errorf("extract message %s: precursors: %w", req.Message, err)
-		}
+		root = res.PostRoot
 	}
 	e.cfg.log.Logf("message %s: %d precursor(s) (%s), base state %s", req.Message, len(precursors), req.Precursors, root)
 
@@ -197,20 +178,20 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 		e.cfg.log.Logf("message %s: the chain stored %d bytes, a runner prices %d", req.Message, n, runnerLen)
 	}
 
+	raw, err := vmsg.Serialize()
+	if err != nil {
+		return nil, err
+	}
 	rec := newRandRecords()
-	replay := func(pre cid.Cid) (*vm.ApplyResult, cid.Cid, error) {
-		c := cfg
-		c.Rand = rec.forTipset(e.src, incl.Key(), e.cfg.beaconRound)
-		m, err := vm.New(ctx, bs, pre, c)
+	replay := func(pre cid.Cid) (*executor.MessageResult, cid.Cid, error) {
+		res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
+			Params: e.params(bs, nv, cs, rec.forTipset(e.src, incl.Key(), e.cfg.beaconRound)),
+			Root:   pre, Epoch: epoch, BaseFee: incl.ParentBaseFee(), Bytes: raw,
+		})
 		if err != nil {
 			return nil, cid.Undef, err
 		}
-		res, err := m.ApplyMessage(ctx, vmsg, runnerLen)
-		if err != nil {
-			return nil, cid.Undef, err
-		}
-		post, err := m.Flush(ctx)
-		return res, post, err
+		return res, res.PostRoot, nil
 	}
 
 	bs.startTrace()
@@ -220,7 +201,7 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 		return nil, fmt.Errorf("extract message %s: replay: %w", req.Message, err)
 	}
 	out := &MessageResult{Inclusion: incl, Execution: exec, Precursors: len(precursors), ChainResult: receipts[target]}
-	if mm := receiptMismatch(receipts[target], res); mm != "" {
+	if mm := receiptMismatch(receipts[target], res.Receipt, res.Error); mm != "" {
 		if !req.IgnoreSanityChecks {
 			return nil, fmt.Errorf("extract message %s: %w: %s", req.Message, ErrSanity, mm)
 		}
@@ -246,7 +227,7 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 			}
 			e.cfg.log.Logf("message %s: the masked state changes the outcome; keeping every candidate actor", req.Message)
 		}
-		if mm := receiptMismatch(receipts[target], res); mm != "" && out.Mismatch == "" {
+		if mm := receiptMismatch(receipts[target], res.Receipt, res.Error); mm != "" && out.Mismatch == "" {
 			if !req.IgnoreSanityChecks {
 				return nil, fmt.Errorf("extract message %s: on the masked state: %w: %s", req.Message, ErrSanity, mm)
 			}
@@ -259,10 +240,6 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{pre, post}, blks)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-	}
-	raw, err := vmsg.Serialize()
-	if err != nil {
-		return nil, err
 	}
 	v := &schema.Vector{}
 	v.Class = schema.ClassMessage
@@ -392,10 +369,12 @@ func toVM(m *chain.Message) (*vm.Message, error) {
 	return &c, nil
 }
 
-func receiptMismatch(want *chain.MessageReceipt, got *vm.ApplyResult) string {
+// receiptMismatch names the first way a replayed receipt differs from the
+// chain's; actorErr is the replay's description of a non-zero exit code.
+func receiptMismatch(want *chain.MessageReceipt, got executor.Receipt, actorErr string) string {
 	switch {
 	case want.ExitCode != got.ExitCode:
-		return fmt.Sprintf("exit code: chain %d, replay %d (%s)", want.ExitCode, got.ExitCode, got.Error)
+		return fmt.Sprintf("exit code: chain %d, replay %d (%s)", want.ExitCode, got.ExitCode, actorErr)
 	case string(want.Return) != string(got.Return):
 		return fmt.Sprintf("return value: chain %x, replay %x", want.Return, got.Return)
 	case want.GasUsed != got.GasUsed:

@@ -7,14 +7,13 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/actors"
 )
 
 // TipsetRequest asks for tipset vectors over a run of consecutive tipsets
@@ -109,14 +108,10 @@ func (e *Extractor) Tipsets(ctx context.Context, req TipsetRequest) ([]*TipsetRe
 			return nil, fmt.Errorf("extract tipsets: tipset %d (height %d) is not the child of tipset %d", i, req.Tipsets[i].Height(), i-1)
 		}
 	}
-	reg, err := e.registry()
-	if err != nil {
-		return nil, err
-	}
 	bs := newStore(e.src)
 	total := len(req.Tipsets)
 	if req.Squash {
-		res, err := e.tipsetVector(ctx, bs, reg, req.Tipsets, req.ID, req.IgnoreSanityChecks, func(done int) {
+		res, err := e.tipsetVector(ctx, bs, req.Tipsets, req.ID, req.IgnoreSanityChecks, func(done int) {
 			if e.cfg.progress != nil {
 				e.cfg.progress(done, total)
 			}
@@ -132,7 +127,7 @@ func (e *Extractor) Tipsets(ctx context.Context, req TipsetRequest) ([]*TipsetRe
 		if req.ID != "" {
 			id = fmt.Sprintf("%s-@%d", req.ID, ts.Height())
 		}
-		res, err := e.tipsetVector(ctx, bs, reg, []*chain.TipSet{ts}, id, req.IgnoreSanityChecks, nil)
+		res, err := e.tipsetVector(ctx, bs, []*chain.TipSet{ts}, id, req.IgnoreSanityChecks, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +140,7 @@ func (e *Extractor) Tipsets(ctx context.Context, req TipsetRequest) ([]*TipsetRe
 }
 
 // tipsetVector replays tss (consecutive) and builds their vector.
-func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Registry, tss []*chain.TipSet, id string, ignore bool, progress func(int)) (*TipsetResult, error) {
+func (e *Extractor) tipsetVector(ctx context.Context, bs *store, tss []*chain.TipSet, id string, ignore bool, progress func(int)) (*TipsetResult, error) {
 	first, last := tss[0], tss[len(tss)-1]
 	if id == "" {
 		id = fmt.Sprintf("@%d..@%d", first.Height(), last.Height())
@@ -205,13 +200,9 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 		if err != nil {
 			return nil, fmt.Errorf("extract tipset %d: %w", ts.Height(), err)
 		}
-		res, err := vm.ApplyTipset(ctx, bs, vm.Tipset{ParentState: root, ParentEpoch: prevEpoch, Epoch: ts.Height(), Blocks: blocks}, vm.Config{
-			NetworkVersion: nv,
-			OnChain:        true,
-			BaseFee:        ts.ParentBaseFee(),
-			CircSupply:     cs,
-			Rand:           rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound),
-			Registry:       reg,
+		res, err := e.cfg.exec.ApplyTipset(ctx, &executor.Tipset{
+			Params:     e.params(bs, nv, cs, rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound)),
+			ParentRoot: root, ParentEpoch: prevEpoch, Epoch: ts.Height(), BaseFee: ts.ParentBaseFee(), Blocks: blocks,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("extract tipset %d: replay: %w", ts.Height(), err)
@@ -219,7 +210,7 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 		st.EpochOffset = int64(ts.Height() - parent.Height())
 		vts = append(vts, st)
 		for _, a := range res.Applied {
-			receipts = append(receipts, &schema.Receipt{ExitCode: int64(a.Result.ExitCode), ReturnValue: a.Result.Return, GasUsed: a.Result.GasUsed})
+			receipts = append(receipts, &schema.Receipt{ExitCode: int64(a.ExitCode), ReturnValue: a.Return, GasUsed: a.GasUsed})
 		}
 		rroots = append(rroots, res.ReceiptsRoot)
 		gen = append(gen, "tipset:"+ts.Key().String())
@@ -236,7 +227,7 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 			}
 			mismatch = append(mismatch, fmt.Sprintf("tipset %d: %s", ts.Height(), mm))
 		}
-		root, prevEpoch = res.StateRoot, ts.Height()
+		root, prevEpoch = res.PostRoot, ts.Height()
 		if progress != nil {
 			progress(i + 1)
 		}
@@ -275,9 +266,9 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, reg *actors.Reg
 // and as the runner will execute them: a runner files messages by their
 // sender's address kind, so the replay does too, and any difference from
 // the chain's own lists shows up in the sanity check.
-func (e *Extractor) tipsetBlocks(ctx context.Context, ts *chain.TipSet) (schema.Tipset, []vm.TipsetBlock, error) {
+func (e *Extractor) tipsetBlocks(ctx context.Context, ts *chain.TipSet) (schema.Tipset, []executor.Block, error) {
 	st := schema.Tipset{BaseFee: *bigOf(ts.ParentBaseFee().Int)}
-	var out []vm.TipsetBlock
+	var out []executor.Block
 	for bi, h := range ts.Blocks() {
 		c := ts.Cids()[bi]
 		bm, err := e.src.BlockMessages(ctx, c)
@@ -289,18 +280,13 @@ func (e *Extractor) tipsetBlocks(ctx context.Context, ts *chain.TipSet) (schema.
 			win = h.ElectionProof.WinCount
 		}
 		sb := schema.Block{MinerAddr: h.Miner, WinCount: win, Messages: []schema.Bytes{}}
-		vb := vm.TipsetBlock{Miner: h.Miner, WinCount: win}
+		vb := executor.Block{Miner: h.Miner, WinCount: win}
 		add := func(raw []byte) error {
-			bmsg, err := vm.DecodeBlockMessage(raw)
-			if err != nil {
+			if _, err := vm.DecodeBlockMessage(raw); err != nil {
 				return err
 			}
 			sb.Messages = append(sb.Messages, raw)
-			if bmsg.Message.From.Protocol() == address.SECP256K1 {
-				vb.SecpMessages = append(vb.SecpMessages, bmsg)
-			} else {
-				vb.BLSMessages = append(vb.BLSMessages, bmsg)
-			}
+			vb.Messages = append(vb.Messages, raw)
 			return nil
 		}
 		for i, m := range bm.BlsMessages {
@@ -360,18 +346,23 @@ func (e *Extractor) child(ctx context.Context, ts *chain.TipSet, tss []*chain.Ti
 // compareWithChain checks a replayed tipset against what its child's
 // header commits to: the state root and the receipts root, naming the
 // first differing receipt when the roots differ.
-func (e *Extractor) compareWithChain(ctx context.Context, ts, child *chain.TipSet, res *vm.TipsetResult) string {
+func (e *Extractor) compareWithChain(ctx context.Context, ts, child *chain.TipSet, res *executor.TipsetResult) string {
 	var out []string
-	if res.StateRoot != child.ParentState() {
-		out = append(out, fmt.Sprintf("state root: chain %s, replay %s", child.ParentState(), res.StateRoot))
+	if res.PostRoot != child.ParentState() {
+		out = append(out, fmt.Sprintf("state root: chain %s, replay %s", child.ParentState(), res.PostRoot))
 	}
 	if res.ReceiptsRoot != child.ParentReceipts() {
 		line := fmt.Sprintf("receipts root: chain %s, replay %s", child.ParentReceipts(), res.ReceiptsRoot)
 		if rs, err := e.src.ParentReceipts(ctx, child.Cids()[0]); err == nil {
-			explicit := res.Explicit()
+			var explicit []executor.Applied
+			for _, a := range res.Applied {
+				if a.Kind == executor.Explicit {
+					explicit = append(explicit, a)
+				}
+			}
 			for i := 0; i < len(rs) && i < len(explicit); i++ {
-				if mm := receiptMismatch(rs[i], explicit[i].Result); mm != "" {
-					line += fmt.Sprintf("; message %d (%s): %s", i, explicit[i].Cid, mm)
+				if mm := receiptMismatch(rs[i], explicit[i].Receipt, explicit[i].Error); mm != "" {
+					line += fmt.Sprintf("; message %d (%s): %s", i, explicit[i].MessageCID, mm)
 					break
 				}
 			}

@@ -78,12 +78,16 @@ func misbehave(mode string) {
 // executor in mode.
 func selfCommand(t *testing.T, mode string) string {
 	t.Setenv("TVX_TEST_EXECUTOR", mode)
+	return selfExecutable(t)
+}
+
+func selfExecutable(tb testing.TB) string {
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if strings.ContainsAny(exe, " \t") {
-		t.Skip("test binary path contains spaces")
+		tb.Skip("test binary path contains spaces")
 	}
 	return exe
 }
