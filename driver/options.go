@@ -41,7 +41,7 @@ type config struct {
 }
 
 func defaults() config {
-	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: fvmexec.Split{Legacy: legacy.New(), FVM: fvmexec.New()}, protocol: protocol.Mainnet()}
+	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: DefaultExecutor(), protocol: protocol.Mainnet()}
 }
 
 // WithProtocol makes the driver look variants' network versions up in t
@@ -52,6 +52,14 @@ func WithProtocol(t *protocol.Table) Option {
 			c.protocol = t
 		}
 	}
+}
+
+// DefaultExecutor returns tvx's own VMs as one executor: the legacy VM for
+// the protocol rows it runs, the FVM for the rest (fvmexec.Split). The
+// driver, extraction and `tvx executor serve` all use it, so all three run
+// the same code.
+func DefaultExecutor() executor.Executor {
+	return fvmexec.Split{Legacy: legacy.New(), FVM: fvmexec.New()}
 }
 
 // WithLogger sends the driver's diagnostics to l.
@@ -80,7 +88,7 @@ func WithIncludeIncorrect(on bool) Option {
 }
 
 // WithExecutor makes the driver run vectors on e instead of tvx's own VMs
-// (legacy.New() before network version 16, fvmexec.New() from it).
+// (DefaultExecutor).
 func WithExecutor(e executor.Executor) Option {
 	return func(c *config) {
 		if e != nil {

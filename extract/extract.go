@@ -29,9 +29,8 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
-	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/driver/executor"
-	"github.com/tvx-project/tvx/driver/legacy"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -105,7 +104,7 @@ func WithSelfCheck(on bool) Option { return func(c *config) { c.selfCheck = on }
 // as needing it: for chains built from vectors that use it.
 func WithChaosActor(on bool) Option { return func(c *config) { c.chaos = on } }
 
-// WithExecutor replays on x instead of tvx's VM (legacy.New()), so the
+// WithExecutor replays on x instead of tvx's VMs (driver.DefaultExecutor), so the
 // vectors record x's postconditions.
 func WithExecutor(x executor.Executor) Option {
 	return func(c *config) {
@@ -125,7 +124,7 @@ type Extractor struct {
 
 // New returns an Extractor reading src.
 func New(src chain.Source, opts ...Option) *Extractor {
-	cfg := config{log: nopLogger{}, version: Version, tempDir: os.TempDir(), exec: legacy.New()}
+	cfg := config{log: nopLogger{}, version: Version, tempDir: os.TempDir(), exec: driver.DefaultExecutor()}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -214,7 +213,9 @@ func (e *Extractor) check(ctx context.Context, v *schema.Vector) error {
 	if err != nil {
 		return fmt.Errorf("self-check: the written vector does not decode: %w", err)
 	}
-	dopts := []driver.Option{driver.WithLogger(e.cfg.log)}
+	// The vector must pass on the implementation that produced it, under
+	// the same actor policy.
+	dopts := []driver.Option{driver.WithLogger(e.cfg.log), driver.WithExecutor(e.cfg.exec)}
 	if p := e.actorPolicy(); p != nil {
 		dopts = append(dopts, driver.WithActorPolicy(*p))
 	}

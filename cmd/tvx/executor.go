@@ -7,8 +7,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/driver/executor/process"
-	"github.com/tvx-project/tvx/driver/legacy"
 )
 
 // executorFlags select the implementation `tvx exec` runs vectors on.
@@ -33,6 +33,20 @@ func executorFromFlags(c *cli.Context) ([]driver.Option, func(), error) {
 	return []driver.Option{driver.WithExecutor(cl)}, func() { cl.Close() }, nil
 }
 
+// extractExecutor is the --executor program extraction replays on (nil:
+// tvx's VMs). The process ends with tvx, when its stdin closes.
+func extractExecutor(c *cli.Context) executor.Executor {
+	cmdline := c.String("executor")
+	if cmdline == "" {
+		return nil
+	}
+	cl, err := process.NewClient(cmdline, process.WithTimeout(c.Duration("executor-timeout")), process.WithStderr(c.App.ErrWriter))
+	if err != nil {
+		return nil // unreachable: cmdline is not empty
+	}
+	return cl
+}
+
 func executorCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "executor",
@@ -46,7 +60,7 @@ stdout (docs/executor-protocol.md), until stdin ends. It is the reference
 implementation of the protocol: tvx exec --executor 'tvx executor serve' runs
 the corpus through the protocol on tvx's own VM.`,
 				Action: func(c *cli.Context) error {
-					return process.Serve(c.Context, c.App.Reader, c.App.Writer, legacy.New(), "tvx legacy VM")
+					return process.Serve(c.Context, c.App.Reader, c.App.Writer, driver.DefaultExecutor(), "tvx")
 				},
 			},
 			{

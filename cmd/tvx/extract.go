@@ -130,6 +130,9 @@ func extractorOptions(c *cli.Context, label string) []extract.Option {
 	if d := c.String("tmpdir"); d != "" {
 		opts = append(opts, extract.WithTempDir(d))
 	}
+	if x := extractExecutor(c); x != nil {
+		opts = append(opts, extract.WithExecutor(x))
+	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := &progressBar{w: stderr, label: label}
 		opts = append(opts, extract.WithProgress(bar.update))
@@ -171,7 +174,7 @@ Tipset keys are comma-separated block CIDs, optionally in braces.`,
 			&cli.BoolFlag{Name: "squash", Usage: "extract a tipset range as one multi-tipset vector"},
 			&cli.BoolFlag{Name: "no-self-check", Usage: "do not run each vector through tvx's runner before writing it"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print extraction diagnostics on stderr"},
-		}, chainSourceFlags()...),
+		}, append(executorFlags(), chainSourceFlags()...)...),
 		Action: runExtract,
 	}
 }

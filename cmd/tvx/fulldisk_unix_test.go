@@ -50,6 +50,9 @@ const fullDiskCLILimit = 4 << 10
 const fullDiskCLIEnv = "TVX_TEST_FULL_DISK_CLI"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) != "" {
+		os.Exit(run([]string{"tvx", "executor", "serve"}, os.Stdin, os.Stdout, os.Stderr))
+	}
 	if args := os.Getenv(fullDiskCLIEnv); args != "" {
 		lim := syscall.Rlimit{Cur: fullDiskCLILimit, Max: fullDiskCLILimit}
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/driver/executor"
-	"github.com/tvx-project/tvx/driver/legacy"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -32,7 +31,7 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	}
 	if mode == "serve" {
-		if err := Serve(context.Background(), os.Stdin, os.Stdout, legacy.New(), "test"); err != nil {
+		if err := Serve(context.Background(), os.Stdin, os.Stdout, driver.DefaultExecutor(), "test"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -45,7 +44,7 @@ func TestMain(m *testing.M) {
 func misbehave(mode string) {
 	pr, pw, _ := os.Pipe()
 	go func() {
-		_ = Serve(context.Background(), pr, os.Stdout, legacy.New(), "test-"+mode)
+		_ = Serve(context.Background(), pr, os.Stdout, driver.DefaultExecutor(), "test-"+mode)
 		os.Exit(0)
 	}()
 	in := bufio.NewReader(os.Stdin)
