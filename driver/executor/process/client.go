@@ -361,7 +361,7 @@ func answerBlock(ctx context.Context, store executor.Blockstore, q *envelope) *e
 	}
 	b, err := store.Get(ctx, c)
 	if err != nil {
-		a.Missing = true
+		a.Missing, a.Error = true, err.Error()
 		return a
 	}
 	a.Data = b.RawData()

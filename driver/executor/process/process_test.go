@@ -142,7 +142,7 @@ func TestProtocolMatchesInProcess(t *testing.T) {
 			for _, vr := range v.Pre.Variants {
 				a, b := theirs.Run(ctx, v, vr), ours.Run(ctx, v, vr)
 				runs++
-				if a.Status != b.Status || a.Reason != b.Reason || a.ActualRoot != b.ActualRoot {
+				if a.Status != b.Status || a.Reason != b.Reason || a.ActualRoot != b.ActualRoot || a.AssumedProofs != b.AssumedProofs {
 					t.Errorf("%s %s: protocol %s %q root %s; in process %s %q root %s",
 						v.Path, vr.ID, a.Status, a.Reason, a.ActualRoot, b.Status, b.Reason, b.ActualRoot)
 				}

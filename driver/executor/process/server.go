@@ -156,7 +156,11 @@ func (s *server) handle(ctx context.Context, req *envelope, ch chan *envelope) *
 		m.Params = params
 		res, err := s.exec.ApplyMessage(ctx, m)
 		if err != nil {
-			return fail(err)
+			f := fail(err)
+			if res != nil {
+				f.AssumedProofs = res.AssumedProofs
+			}
+			return f
 		}
 		out.Receipt = receiptWire(res.Receipt)
 		out.PostRoot = res.PostRoot.String()
@@ -172,7 +176,11 @@ func (s *server) handle(ctx context.Context, req *envelope, ch chan *envelope) *
 		t.Params = params
 		res, err := s.exec.ApplyTipset(ctx, t)
 		if err != nil {
-			return fail(err)
+			f := fail(err)
+			if res != nil {
+				f.AssumedProofs = res.AssumedProofs
+			}
+			return f
 		}
 		out.PostRoot, out.ReceiptsRoot = res.PostRoot.String(), res.ReceiptsRoot.String()
 		out.AssumedProofs = res.AssumedProofs
@@ -293,7 +301,12 @@ func (r *remoteStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) 
 		return nil, fmt.Errorf("get block %s: %w", c, err)
 	}
 	if a.Missing {
-		return nil, fmt.Errorf("get block %s: not found", c)
+		// tvx's own words for the missing block, so a run through the
+		// protocol fails with the reason it has in process.
+		if a.Error != "" {
+			return nil, errors.New(a.Error)
+		}
+		return nil, fmt.Errorf("%s not found", c)
 	}
 	b, err := blocks.NewBlockWithCid(a.Data, c)
 	if err != nil {
