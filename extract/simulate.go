@@ -8,6 +8,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -31,7 +32,8 @@ type SimulateResult struct {
 	Tipset *chain.TipSet
 }
 
-// Simulate applies req.Message on tvx's VM to the parent state of the
+// Simulate applies req.Message on the extractor's executor (tvx's VMs
+// unless WithExecutor names another) to the parent state of the
 // tipset at req.Height (or the head), with that tipset's epoch, base fee
 // and randomness, and returns the vector of that run: the blocks it read
 // and wrote, and its receipt as postcondition. Nothing checks the receipt
@@ -63,48 +65,26 @@ func (e *Extractor) Simulate(ctx context.Context, req SimulateRequest) (*Simulat
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: circulating supply: %w", mc, err)
 	}
-	reg, err := e.registry()
-	if err != nil {
-		return nil, err
-	}
-	length, err := req.Message.ChainLength()
+	raw, err := req.Message.Serialize()
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: %w", mc, err)
 	}
 	bs := newStore(e.src)
 	rec := newRandRecords()
 	pre := ts.ParentState()
-	cfg := vm.Config{
-		NetworkVersion: nv,
-		Epoch:          epoch,
-		BaseFee:        ts.ParentBaseFee(),
-		CircSupply:     cs,
-		Registry:       reg,
-		Rand:           rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound),
-	}
 	bs.startTrace()
-	m, err := vm.New(ctx, bs, pre, cfg)
-	if err != nil {
-		bs.stopTrace()
-		return nil, fmt.Errorf("simulate %s: %w", mc, err)
-	}
-	res, err := m.ApplyMessage(ctx, req.Message, length)
-	if err != nil {
-		bs.stopTrace()
-		return nil, fmt.Errorf("simulate %s: apply: %w", mc, err)
-	}
-	post, err := m.Flush(ctx)
+	res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
+		Params: e.params(bs, nv, cs, rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound)),
+		Root:   pre, Epoch: epoch, BaseFee: ts.ParentBaseFee(), Bytes: raw,
+	})
 	traced := bs.stopTrace()
 	if err != nil {
-		return nil, fmt.Errorf("simulate %s: %w", mc, err)
+		return nil, fmt.Errorf("simulate %s: apply: %w", mc, err)
 	}
+	post := res.PostRoot
 	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{pre, post}, traced)
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: %w", mc, err)
-	}
-	raw, err := req.Message.Serialize()
-	if err != nil {
-		return nil, err
 	}
 	v := &schema.Vector{}
 	v.Class = schema.ClassMessage
