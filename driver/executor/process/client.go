@@ -397,7 +397,7 @@ func answerRandomness(ctx context.Context, rnd executor.Randomness, q *envelope)
 }
 
 func paramsWire(p executor.Params) *wireParams {
-	return &wireParams{NetworkVersion: uint(p.NetworkVersion), CircSupply: amountWire(p.CircSupply), ChaosActor: p.ChaosActor}
+	return &wireParams{NetworkVersion: uint(p.NetworkVersion), CircSupply: amountWire(p.CircSupply), ChaosActor: p.ChaosActor, OnChain: p.OnChain}
 }
 
 // ApplyMessage implements executor.Executor.

@@ -227,7 +227,7 @@ func decodeParams(p *wireParams) (executor.Params, error) {
 	if err != nil {
 		return executor.Params{}, err
 	}
-	return executor.Params{NetworkVersion: network.Version(p.NetworkVersion), CircSupply: cs, ChaosActor: p.ChaosActor}, nil
+	return executor.Params{NetworkVersion: network.Version(p.NetworkVersion), CircSupply: cs, ChaosActor: p.ChaosActor, OnChain: p.OnChain}, nil
 }
 
 func decodeMessageRequest(req *envelope) (*executor.Message, error) {

@@ -83,6 +83,7 @@ type wireParams struct {
 	NetworkVersion uint   `json:"network_version"`
 	CircSupply     string `json:"circ_supply"`
 	ChaosActor     bool   `json:"chaos_actor,omitempty"`
+	OnChain        bool   `json:"on_chain,omitempty"`
 }
 
 type wireBlock struct {
