@@ -9,8 +9,8 @@
 // `go test ./conformance` runs every vector variant of the corpora named in
 // TVX_CORPUS (a path list), defaulting to the repository's corpus/ plus
 // ../shared/test-vectors/corpus (required in CI or with
-// TVX_REQUIRE_CORPUS=1) and, beside it, specs-actors-v6/corpus,
-// fvm-test-vectors/nv14-chocolate and fvm-test-vectors/nv15-ohsnap. The shipped list, expected-failures.txt, is built
-// into tvx; the harness fails when an unlisted variant fails, when a listed
+// TVX_REQUIRE_CORPUS=1) and, beside it, specs-actors-v6/corpus and the
+// fvm-test-vectors sets nv14-chocolate, nv15-ohsnap and nv17-shark. The
+// shipped list, expected-failures.txt, is built into tvx; the harness fails when an unlisted variant fails, when a listed
 // one passes and when nothing ran.
 package conformance
