@@ -30,7 +30,7 @@ const maxLine = 256 << 20
 func Serve(ctx context.Context, r io.Reader, w io.Writer, e executor.Executor, name string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &server{w: w, exec: e, name: name, calls: map[uint64]chan *envelope{}}
+	s := &server{w: w, exec: e, name: name, calls: map[uint64]chan *envelope{}, cache: map[cid.Cid][]byte{}}
 	in := bufio.NewReaderSize(r, 1<<16)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -112,6 +112,38 @@ type server struct {
 	// calls routes answers (blocks, randomness) to the request waiting
 	// for them.
 	calls map[uint64]chan *envelope
+
+	// cache keeps the blocks tvx sent across requests (a CID names its
+	// data, so any request may use any): the variants of a vector, and the
+	// messages of a run, read mostly the same blocks. Blocks a request
+	// wrote are not kept: tvx may never have received them. It is emptied when it would
+	// exceed cacheBytes, which bounds its memory.
+	cmu        sync.Mutex
+	cache      map[cid.Cid][]byte
+	cacheBytes int
+}
+
+// cacheLimit bounds the server's block cache.
+const cacheLimit = 256 << 20
+
+func (s *server) cached(c cid.Cid) ([]byte, bool) {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	d, ok := s.cache[c]
+	return d, ok
+}
+
+func (s *server) remember(c cid.Cid, data []byte) {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	if _, ok := s.cache[c]; ok {
+		return
+	}
+	if s.cacheBytes+len(data) > cacheLimit {
+		s.cache, s.cacheBytes = map[cid.Cid][]byte{}, 0
+	}
+	s.cache[c] = data
+	s.cacheBytes += len(data)
 }
 
 func (s *server) send(e *envelope) {
@@ -281,7 +313,6 @@ type remoteStore struct {
 	ch  chan *envelope
 
 	mu      sync.Mutex
-	read    map[cid.Cid][]byte
 	written map[cid.Cid][]byte
 	order   []cid.Cid
 }
@@ -289,10 +320,10 @@ type remoteStore struct {
 func (r *remoteStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 	r.mu.Lock()
 	data, ok := r.written[c]
-	if !ok {
-		data, ok = r.read[c]
-	}
 	r.mu.Unlock()
+	if !ok {
+		data, ok = r.s.cached(c)
+	}
 	if ok {
 		return blocks.NewBlockWithCid(data, c)
 	}
@@ -312,12 +343,7 @@ func (r *remoteStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) 
 	if err != nil {
 		return nil, fmt.Errorf("get block %s: %w", c, err)
 	}
-	r.mu.Lock()
-	if r.read == nil {
-		r.read = map[cid.Cid][]byte{}
-	}
-	r.read[c] = a.Data
-	r.mu.Unlock()
+	r.s.remember(c, a.Data)
 	return b, nil
 }
 
