@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -44,7 +45,15 @@ func openStoreFromFlags(c *cli.Context) (*corpus.Store, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	return openStore(c, dir)
+	s, err := openStore(c, dir)
+	if errors.Is(err, syscall.EROFS) {
+		// The store exists to save work, not to decide results: a store on
+		// a read-only filesystem cannot take its lock or record shards, so
+		// the run reads every vector's blocks from the vector itself.
+		fmt.Fprintf(c.App.ErrWriter, "tvx: warning: corpus store %s is on a read-only filesystem; reading blocks from the vectors instead\n", dir)
+		return nil, nil
+	}
+	return s, err
 }
 
 func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
