@@ -140,7 +140,6 @@ func diffPreExpected(c *cli.Context, v *schema.Vector, opts []statediff.Option) 
 	return nil
 }
 
-
 // useColor honours an explicit --color / --color=false, and otherwise
 // colours only output going straight to a terminal.
 func useColor(c *cli.Context) bool {
