@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,7 +12,7 @@ const sample = "../../corpus/public"
 
 func runTvx(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errw bytes.Buffer
+	var out, errw syncBuffer
 	code := run(append([]string{"tvx"}, args...), strings.NewReader(stdin), &out, &errw)
 	return code, out.String(), errw.String()
 }

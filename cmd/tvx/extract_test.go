@@ -21,7 +21,7 @@ import (
 // not main.go wires them yet) and returns the exit status and output.
 func runExtractCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errw bytes.Buffer
+	var out, errw syncBuffer
 	app := newApp(strings.NewReader(""), &out, &errw)
 	have := map[string]bool{}
 	for _, c := range app.Commands {

@@ -77,6 +77,10 @@ func NewClient(cmdline string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	// A restarted executor can start writing while the killed one's last
+	// output still drains, each through its own copier: one lock for every
+	// process this client starts keeps their writes apart.
+	c.stderr = &lockedWriter{w: c.stderr}
 	return c, nil
 }
 
@@ -523,4 +527,16 @@ func (c *Client) accept(ctx context.Context, ans *envelope, store executor.Block
 
 func receiptOf(r wireReceipt) executor.Receipt {
 	return executor.Receipt{ExitCode: exitcode.ExitCode(r.ExitCode), Return: r.Return, GasUsed: r.GasUsed}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
