@@ -43,7 +43,7 @@ relied on that policy.`,
 			&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "vectors to run at once"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per result, then one summary object, instead of lines"},
 			&cli.BoolFlag{Name: "include-incorrect", Usage: "run vectors hinted incorrect (and not negated) instead of skipping them"},
-			&cli.StringFlag{Name: "statediff", Usage: "print a state diff, between STATEDIFF marker lines, when a post-state root differs: on or off (default: on for a single vector, off for directory runs)"},
+			&cli.StringFlag{Name: "statediff", Usage: "print a state diff, between STATEDIFF marker lines, when a post-state root differs: on or off (default: on for a single vector and with --json, off for text output of directory runs)"},
 			&cli.BoolFlag{Name: "color", Usage: "colour state diffs (default: only when stdout is a terminal)"},
 			callbackFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print the driver's diagnostics (syscalls relying on the proof policy, randomness fallbacks, …) on stderr"},
@@ -104,7 +104,9 @@ func runExec(c *cli.Context) error {
 		}
 	}
 
-	diffOn := single
+	// A --json result carries its state diff as a field, so machine-read
+	// runs get it by default; the text of a directory run stays short.
+	diffOn := single || c.Bool("json")
 	switch c.String("statediff") {
 	case "":
 	case "on":
