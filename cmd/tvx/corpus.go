@@ -154,13 +154,22 @@ func runCorpusIndex(c *cli.Context) error {
 	if c.Int("parallel") < 1 {
 		return usageErr("--parallel must be at least 1")
 	}
+	// An unreadable subdirectory is one error line and a failed count, as
+	// in tvx exec; the readable vectors are still indexed.
 	var files []string
+	var unreadable []schema.Found
 	for _, p := range c.Args().Slice() {
-		fs, err := schema.Walk(p)
+		found, err := schema.WalkFound(p)
 		if err != nil {
 			return badInput(err)
 		}
-		files = append(files, fs...)
+		for _, f := range found {
+			if f.Err != nil {
+				unreadable = append(unreadable, f)
+				continue
+			}
+			files = append(files, f.Path)
+		}
 	}
 	s, err := openCorpusStore(c)
 	if err != nil {
@@ -204,6 +213,10 @@ func runCorpusIndex(c *cli.Context) error {
 	con.endProgress()
 
 	var added, present, memory, failed int
+	for _, u := range unreadable {
+		failed++
+		con.Logf("tvx: %s: %v", u.Path, u.Err)
+	}
 	for i, r := range results {
 		switch {
 		case r.err != nil:
