@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/filecoin-project/go-address"
+	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
@@ -241,32 +243,14 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
-	v := &schema.Vector{}
-	v.Class = schema.ClassMessage
-	v.Selector = e.selector()
-	v.Meta = &schema.Metadata{ID: req.ID, Gen: e.gen(
+	v, err := e.messageVector(ctx, req.ID, e.gen(
 		"message:"+req.Message.String(),
 		"inclusion_tipset:"+incl.Key().String(),
 		"execution_tipset:"+exec.Key().String(),
 		"precursors:"+req.Precursors,
 		"state_retention:"+req.Retain,
-	)}
-	v.CAR = car
-	v.Randomness = rec.records()
-	v.Pre = &schema.Preconditions{
-		Variants:  []schema.Variant{{ID: codename(nv, epoch), Epoch: int64(epoch), NetworkVersion: uint(nv)}},
-		StateTree: &schema.StateTree{RootCID: pre},
-		BaseFee:   incl.ParentBaseFee().Int,
-	}
-	if knownCS {
-		v.Pre.CircSupply = cs.Int
-	}
-	v.ApplyMessages = []schema.Message{{Bytes: raw}}
-	v.Post = &schema.Postconditions{
-		StateTree: &schema.StateTree{RootCID: post},
-		Receipts:  []*schema.Receipt{{ExitCode: int64(res.ExitCode), ReturnValue: res.Return, GasUsed: res.GasUsed}},
-	}
-	if err := e.check(ctx, v); err != nil {
+	), car, rec, nv, epoch, incl.ParentBaseFee(), cs, knownCS, raw, pre, post, res.Receipt)
+	if err != nil {
 		return nil, err
 	}
 	out.Vector = v
@@ -381,4 +365,35 @@ func receiptMismatch(want *chain.MessageReceipt, got executor.Receipt, actorErr 
 		return fmt.Sprintf("gas used: chain %d, replay %d", want.GasUsed, got.GasUsed)
 	}
 	return ""
+}
+
+// messageVector assembles and checks the vector of one message applied at
+// epoch on pre, the shape extraction and simulation both record: one
+// variant, the message's own bytes, its receipt and the post root.
+func (e *Extractor) messageVector(ctx context.Context, id string, gen []schema.GenerationData, car []byte, rec *randRecords,
+	nv network.Version, epoch abi.ChainEpoch, baseFee abi.TokenAmount, cs abi.TokenAmount, knownCS bool,
+	raw []byte, pre, post cid.Cid, r executor.Receipt) (*schema.Vector, error) {
+	v := &schema.Vector{}
+	v.Class = schema.ClassMessage
+	v.Selector = e.selector()
+	v.Meta = &schema.Metadata{ID: id, Gen: gen}
+	v.CAR = car
+	v.Randomness = rec.records()
+	v.Pre = &schema.Preconditions{
+		Variants:  []schema.Variant{{ID: codename(nv, epoch), Epoch: int64(epoch), NetworkVersion: uint(nv)}},
+		StateTree: &schema.StateTree{RootCID: pre},
+		BaseFee:   baseFee.Int,
+	}
+	if knownCS {
+		v.Pre.CircSupply = cs.Int
+	}
+	v.ApplyMessages = []schema.Message{{Bytes: raw}}
+	v.Post = &schema.Postconditions{
+		StateTree: &schema.StateTree{RootCID: post},
+		Receipts:  []*schema.Receipt{{ExitCode: int64(r.ExitCode), ReturnValue: r.Return, GasUsed: r.GasUsed}},
+	}
+	if err := e.check(ctx, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }

@@ -86,26 +86,9 @@ func (e *Extractor) Simulate(ctx context.Context, req SimulateRequest) (*Simulat
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: %w", mc, err)
 	}
-	v := &schema.Vector{}
-	v.Class = schema.ClassMessage
-	v.Selector = e.selector()
-	v.Meta = &schema.Metadata{ID: req.ID, Gen: e.gen("simulated_message:"+mc.String(), "tipset:"+ts.Key().String())}
-	v.CAR = car
-	v.Randomness = rec.records()
-	v.Pre = &schema.Preconditions{
-		Variants:  []schema.Variant{{ID: codename(nv, epoch), Epoch: int64(epoch), NetworkVersion: uint(nv)}},
-		StateTree: &schema.StateTree{RootCID: pre},
-		BaseFee:   ts.ParentBaseFee().Int,
-	}
-	if knownCS {
-		v.Pre.CircSupply = cs.Int
-	}
-	v.ApplyMessages = []schema.Message{{Bytes: raw}}
-	v.Post = &schema.Postconditions{
-		StateTree: &schema.StateTree{RootCID: post},
-		Receipts:  []*schema.Receipt{{ExitCode: int64(res.ExitCode), ReturnValue: res.Return, GasUsed: res.GasUsed}},
-	}
-	if err := e.check(ctx, v); err != nil {
+	v, err := e.messageVector(ctx, req.ID, e.gen("simulated_message:"+mc.String(), "tipset:"+ts.Key().String()),
+		car, rec, nv, epoch, ts.ParentBaseFee(), cs, knownCS, raw, pre, post, res.Receipt)
+	if err != nil {
 		return nil, err
 	}
 	return &SimulateResult{Vector: v, Tipset: ts}, nil
