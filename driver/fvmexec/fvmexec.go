@@ -6,7 +6,6 @@ package fvmexec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -113,20 +112,9 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 	if err != nil {
 		return partial(), fmt.Errorf("start FVM: %w", err)
 	}
-	n, err := msg.ChainLength()
+	res, post, err := vm.ApplyOne(ctx, m, msg, "FVM")
 	if err != nil {
-		return partial(), fmt.Errorf("encode message: %w", err)
-	}
-	res, err := m.ApplyMessage(ctx, msg, n)
-	if err != nil {
-		if errors.Is(err, vm.ErrFatal) {
-			return partial(), fmt.Errorf("FVM failure: %w", err)
-		}
-		return partial(), fmt.Errorf("message not applicable: %w", err)
-	}
-	post, err := m.Flush(ctx)
-	if err != nil {
-		return partial(), fmt.Errorf("flush state: %w", err)
+		return partial(), err
 	}
 	out := &executor.MessageResult{
 		Receipt:       executor.Receipt{ExitCode: res.ExitCode, Return: res.Return, GasUsed: res.GasUsed},
