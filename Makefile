@@ -20,14 +20,17 @@ test:
 conformance:
 	cd conformance && $(GO) test -count=1 $(CONFORMANCE_FLAGS)
 
-# The message and tipset corpus benchmarks (per-run median and p99, peak
-# heap, runs/op). Compare two builds with benchstat:
+# The message and tipset corpus benchmarks and the FVM-era sets' (per-run
+# median and p99, peak heap, runs/op, passed/op; a set's first run with a
+# cold and a warm compilation cache; whole-bundle compilation). Compare two
+# builds with benchstat:
 #   make bench BENCHCOUNT=6 > new.txt
 #   go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da old.txt new.txt
 # bench-all runs every package's benchmarks.
 BENCHCOUNT ?= 1
 bench:
-	$(GO) test -run '^$$' -bench 'MessageCorpus|TipsetCorpus' -benchmem -count=$(BENCHCOUNT) ./driver
+	$(GO) test -run '^$$' -bench 'MessageCorpus|TipsetCorpus|FVMSet|FVMFirstRun' -benchmem -count=$(BENCHCOUNT) ./driver
+	$(GO) test -run '^$$' -bench 'CompileBundle' -count=$(BENCHCOUNT) ./fvm/engine
 
 bench-all:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
