@@ -83,6 +83,16 @@ type GasUse struct {
 	Expected   int64  `json:"expected"`
 	Actual     int64  `json:"actual"`
 	Divergence string `json:"divergence,omitempty"`
+	// ByCharge is driver.GasUse.ByCharge.
+	ByCharge []ChargeGas `json:"by_charge,omitempty"`
+}
+
+// ChargeGas is the gas of the charges of one name (driver.ChargeGas in
+// JSON form).
+type ChargeGas struct {
+	Name  string `json:"name"`
+	Gas   int64  `json:"gas"`
+	Count int    `json:"count"`
 }
 
 // Detail is the result's diagnostics for people, each said once: the
@@ -244,7 +254,11 @@ func (r *Runner) judge(res Result, o driver.Outcome) Result {
 	res.Notes = o.Notes
 	res.StateDiff = o.StateDiff
 	for _, g := range o.Gas {
-		res.Gas = append(res.Gas, GasUse{Where: g.Where, Expected: g.Expected, Actual: g.Actual, Divergence: g.Divergence})
+		gu := GasUse{Where: g.Where, Expected: g.Expected, Actual: g.Actual, Divergence: g.Divergence}
+		for _, c := range g.ByCharge {
+			gu.ByCharge = append(gu.ByCharge, ChargeGas{Name: c.Name, Gas: c.Gas, Count: c.Count})
+		}
+		res.Gas = append(res.Gas, gu)
 	}
 	res.DurationMS = o.Duration.Milliseconds()
 	res.AssumedProofs = o.AssumedProofs

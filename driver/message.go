@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/tvx-project/tvx/protocol"
-	"sort"
-	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
@@ -68,6 +66,9 @@ func (d *Driver) execMessageClass(ctx context.Context, r *run) Outcome {
 		where := fmt.Sprintf("message %d", i)
 		div := func() string { return firstGasDivergence(traces, i, res.Trace) }
 		mm := c.receipt(where, v.Post.Receipts[i], res.Receipt, div)
+		if g := &c.gas[len(c.gas)-1]; g.Expected != g.Actual {
+			g.ByCharge = chargesByName(res.Trace)
+		}
 		c.add(mm...)
 		if len(mm) > 0 && res.Error != "" {
 			c.notes = append(c.notes, fmt.Sprintf("message %d actor error: %s", i, res.Error))
@@ -214,27 +215,4 @@ func firstGasDivergence(traces []*trace.ExecutionTrace, i int, got *trace.Execut
 		return "gas charges match the recorded trace"
 	}
 	return "first differing gas charge: " + msg
-}
-
-// gasByName sums a trace's gas per charge name, largest first.
-func gasByName(t *trace.ExecutionTrace) string {
-	sums := map[string]int64{}
-	for _, c := range trace.Flatten(t) {
-		sums[c.Name] += c.TotalGas
-	}
-	names := make([]string, 0, len(sums))
-	for n := range sums {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(a, b int) bool {
-		if sums[names[a]] != sums[names[b]] {
-			return sums[names[a]] > sums[names[b]]
-		}
-		return names[a] < names[b]
-	})
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s %d", n, sums[n])
-	}
-	return strings.Join(parts, ", ")
 }

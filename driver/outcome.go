@@ -80,6 +80,10 @@ type GasUse struct {
 	// trace and the vector's recorded one differ, when gas differs and
 	// both traces exist.
 	Divergence string
+	// ByCharge is the executor's gas for this receipt summed per charge
+	// name, largest first, when gas differs and the executor returned a
+	// gas trace (message-class runs).
+	ByCharge []ChargeGas
 }
 
 // render fills Detail from the typed fields.
