@@ -46,6 +46,10 @@ type Upgrade struct {
 	// FaultBlackout: consensus faults whose blocks lie within finality of
 	// this upgrade (exclusive) are not accepted as evidence.
 	FaultBlackout bool
+	// Migration names the state migration the network ran at the end of
+	// Epoch (package migration knows each by name), or is empty when the
+	// upgrade changed rules only.
+	Migration string
 	// Rules are the network version, actors and state-tree versions and
 	// behaviour switches in force after the upgrade.
 	Rules
@@ -139,6 +143,17 @@ func (t *Table) PricesAt(epoch abi.ChainEpoch) string {
 	return p
 }
 
+// Migrations returns the rows that carry a state migration, in order.
+func (t *Table) Migrations() []Upgrade {
+	var out []Upgrade
+	for _, u := range t.upgrades {
+		if u.Migration != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // InRange reports whether the network ran version nv at epoch.
 func (t *Table) InRange(nv network.Version, epoch abi.ChainEpoch) bool {
 	return t.AtEpoch(epoch).Version == nv
@@ -207,7 +222,7 @@ func Mainnet() *Table {
 		{Codename: "smoke", Epoch: 51000, Rules: rulesFor(2)},
 		{Codename: "ignition", Epoch: 94000, Rules: rulesFor(3)},
 		{Codename: "refuel", Epoch: 130800, Rules: rulesFor(3)},
-		{Codename: "actorsv2", Epoch: 138720, Rules: rulesFor(4)},
+		{Codename: "actorsv2", Epoch: 138720, Migration: "nv4", Rules: rulesFor(4)},
 		{Codename: "tape", Epoch: 140760, Rules: rulesFor(5)},
 		{Codename: "liftoff", Epoch: 148888, Rules: rulesFor(5)},
 		{Codename: "kumquat", Epoch: 170000, Rules: rulesFor(6)},
@@ -215,12 +230,12 @@ func Mainnet() *Table {
 		{Codename: "persian", Epoch: 272400, Rules: rulesFor(8)},
 		{Codename: "orange", Epoch: 336458, FaultBlackout: true, Rules: rulesFor(9)},
 		{Codename: "claus", Epoch: 343200, Rules: burnExempt(rulesFor(9))},
-		{Codename: "trust", Epoch: 550321, Rules: burnExempt(rulesFor(10))},
+		{Codename: "trust", Epoch: 550321, Migration: "nv10", Rules: burnExempt(rulesFor(10))},
 		{Codename: "norwegian", Epoch: 665280, Rules: burnExempt(rulesFor(11))},
-		{Codename: "turbo", Epoch: 712320, Rules: burnExempt(rulesFor(12))},
-		{Codename: "hyperdrive", Epoch: 892800, Rules: rulesFor(13)},
-		{Codename: "chocolate", Epoch: 1231620, Rules: rulesFor(14)},
-		{Codename: "ohsnap", Epoch: 1594680, Rules: rulesFor(15)},
+		{Codename: "turbo", Epoch: 712320, Migration: "nv12", Rules: burnExempt(rulesFor(12))},
+		{Codename: "hyperdrive", Epoch: 892800, Migration: "nv13", Rules: rulesFor(13)},
+		{Codename: "chocolate", Epoch: 1231620, Migration: "nv14", Rules: rulesFor(14)},
+		{Codename: "ohsnap", Epoch: 1594680, Migration: "nv15", Rules: rulesFor(15)},
 		// From Skyr on the network runs the FVM; the actors version is the
 		// builtin-actors bundle's (package fvm/bundle) and the price lists
 		// are the FVM's (fvm/gas).
