@@ -80,4 +80,3 @@ func (l logf) Log(level rt.LogLevel, msg string, args ...interface{}) {
 }
 
 func logger(o Options) logf { return logf(o.Logf) }
-
