@@ -116,7 +116,7 @@ func TestHashSyscall(t *testing.T) {
 	if n := binary.LittleEndian.Uint32(mem[0:]); n != 32 || string(mem[200:232]) != string(want[:]) {
 		t.Errorf("sha256 digest %x (%d bytes)", mem[200:232], n)
 	}
-	if got := k.cm.gas.UsedMilli() - used; got != m.prices.OnSyscall().Total()+m.prices.OnHashing(3).Total() {
+	if got := k.cm.gas.UsedMilli() - used; got != m.prices.OnSyscall().Total()+m.prices.OnHashing(0x12, 3).Total() {
 		t.Errorf("hash charged %d", got)
 	}
 	if e := call(t, k, mem, "crypto", "hash", 0, 0x99, 100, 3, 200, 64); e != uint32(ErrIllegalArgument) {

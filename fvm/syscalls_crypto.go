@@ -148,7 +148,7 @@ func (k *kernel) sysHash(mem Memory, args []uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := k.cm.gas.Charge(k.cm.m.prices.OnHashing(len(data))); err != nil {
+	if err := k.cm.gas.Charge(k.cm.m.prices.OnHashing(args[0], len(data))); err != nil {
 		return nil, err
 	}
 	d, err := digest(args[0], data)

@@ -14,6 +14,56 @@ type InstructionCosts struct {
 	Linear map[Op]LinearCost
 	// Metering is the instrumentation generation the era's FVM used.
 	Metering Metering
+	// Memory prices linear memory and tables outside the instructions
+	// (from Hygge); nil where memory is free.
+	Memory *MemoryCosts
+}
+
+// MemoryCosts is what an era charges, in milligas, for the memory an
+// instance is given: its initial linear memory and table when it is
+// instantiated, and memory growth (which the linear memory.grow price
+// already charges inside the Wasm gas; the engine only names that part
+// apart in the trace).
+type MemoryCosts struct {
+	// FillBase is charged once per initialisation or growth, FillPerByte
+	// per byte made available.
+	FillBase, FillPerByte int64
+}
+
+// The FVM's trace names of the engine's charges.
+const (
+	// ChargeWasmExec is Wasm execution, settled at every syscall and when
+	// an invocation ends.
+	ChargeWasmExec = "wasm_exec"
+	// ChargeWasmMemoryGrow is the part of a settlement paying for memory
+	// growth since the previous one (Hygge).
+	ChargeWasmMemoryGrow = "wasm_memory_grow"
+	// ChargeWasmMemoryInit is an instance's initial linear memory (Hygge).
+	ChargeWasmMemoryInit = "wasm_memory_init"
+	// ChargeWasmTableInit is an instance's initial table (Hygge).
+	ChargeWasmTableInit = "wasm_table_init"
+)
+
+// tableElementBytes is what the FVM counts a table element as: one
+// pointer of its engine's table.
+const tableElementBytes = 8
+
+// InitMemory is the milligas for an instance's initial linear memory of
+// bytes, charged before it is instantiated.
+func (m *MemoryCosts) InitMemory(bytes uint64) int64 {
+	return m.FillBase + m.FillPerByte*int64(bytes)
+}
+
+// GrowMemory is the milligas for growing linear memory by bytes.
+func (m *MemoryCosts) GrowMemory(bytes uint64) int64 {
+	return m.FillBase + m.FillPerByte*int64(bytes)
+}
+
+// InitTable is the milligas for an instance's initial table of elements,
+// charged before it is instantiated (only for a table the module exports
+// as "table", the one the FVM looks at).
+func (m *MemoryCosts) InitTable(elements uint32) int64 {
+	return m.FillBase + m.FillPerByte*int64(elements)*tableElementBytes
 }
 
 // LinearCost is a base price plus a price per unit of an operand, in
@@ -78,8 +128,9 @@ var skyrInstructions = InstructionCosts{
 
 // Hygge keeps 4 gas per instruction and the same free set and prices
 // memory growth, fills and copies per byte (0.4 gas a byte; growth by the
-// page). Table fill/grow are reference-types instructions, which the
-// engine does not enable.
+// page), and an instance's initial memory and table by the byte too.
+// Table fill/grow are reference-types instructions, which the engine does
+// not enable.
 var hyggeInstructions = InstructionCosts{
 	Era:     Hygge,
 	Default: g(4),
@@ -90,10 +141,11 @@ var hyggeInstructions = InstructionCosts{
 		OpMemoryCopy: {Base: g(4), PerUnit: 400},
 		OpMemoryInit: {Base: g(4), PerUnit: 400},
 		// A table element counts 8 bytes.
-		OpTableInit: {Base: g(4), PerUnit: 400 * 8},
-		OpTableCopy: {Base: g(4), PerUnit: 400 * 8},
+		OpTableInit: {Base: g(4), PerUnit: 400 * tableElementBytes},
+		OpTableCopy: {Base: g(4), PerUnit: 400 * tableElementBytes},
 	},
 	Metering: MeteringV2,
+	Memory:   &MemoryCosts{FillBase: 0, FillPerByte: 400},
 }
 
 // Instructions returns era's Wasm price table (a copy the caller may keep),
@@ -114,5 +166,9 @@ func Instructions(era Era) (*InstructionCosts, bool) {
 		lin[k] = v
 	}
 	t.Linear = lin
+	if t.Memory != nil {
+		m := *t.Memory
+		t.Memory = &m
+	}
 	return &t, true
 }
