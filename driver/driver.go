@@ -61,12 +61,18 @@ func (d *Driver) RunVariants(ctx context.Context, v *schema.Vector, variants []s
 	// The Go actors read their network's policy from specs-actors'
 	// process-wide variables; the gate keeps them this vector's network's
 	// for the whole run (see vm/actorpolicy).
-	policy := networkPolicy(v)
+	out := make([]Outcome, len(variants))
+	policy, err := networkPolicy(v)
 	if d.cfg.policy != nil {
-		policy = d.cfg.policy
+		policy, err = d.cfg.policy, nil
+	}
+	if err != nil {
+		for i := range out {
+			out[i] = Outcome{Status: Error, Reason: err.Error()}
+		}
+		return out
 	}
 	defer actorpolicy.Hold(policy)()
-	out := make([]Outcome, len(variants))
 	for i, vr := range variants {
 		out[i] = d.runOne(ctx, v, vr, func() (corpus.Blockstore, error) { return o.open(ctx, d.cfg.source, v) })
 	}

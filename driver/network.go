@@ -1,30 +1,30 @@
 package driver
 
 import (
-	"strings"
-
 	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 )
 
 // networkPolicy is the actor policy a vector replays under: that of the
-// network its _meta.gen records ("network:<name>"), else mainnet's (nil).
-// A record naming no network tvx knows (older generators wrote codenames
-// there) also means mainnet.
-func networkPolicy(v *schema.Vector) *networks.Policy {
+// network its _meta.gen records ("network:<name>"), or for a network tvx
+// has no row for (a devnet) the policy recorded beside it
+// (networks.PolicyRecordPrefix), else mainnet's (nil). A record naming no
+// network tvx knows and no policy (older generators wrote codenames there)
+// also means mainnet. A malformed policy record is an error naming the
+// field.
+func networkPolicy(v *schema.Vector) (*networks.Policy, error) {
 	if v.Meta == nil {
-		return nil
+		return nil, nil
 	}
-	for _, g := range v.Meta.Gen {
-		name, ok := strings.CutPrefix(g.Source, "network:")
-		if !ok {
-			continue
-		}
-		if p, ok := networks.ByName(name); ok && p.Name != networks.Mainnet {
-			return &p.Policy
-		}
+	sources := make([]string, len(v.Meta.Gen))
+	for i, g := range v.Meta.Gen {
+		sources[i] = g.Source
 	}
-	return nil
+	p, err := networks.VectorPolicy(sources)
+	if err != nil {
+		return nil, &schema.Error{File: v.Path, Field: "_meta.gen", Err: err}
+	}
+	return p, nil
 }
 
 // WithActorPolicy runs every vector under policy p instead of the policy

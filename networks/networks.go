@@ -7,10 +7,10 @@
 // (FromNodeParams). It is a leaf: of tvx it imports only the protocol
 // table, whose mainnet schedule the mainnet row reads.
 //
-// What the table drives today: the network a vector records in _meta.gen
-// (`network:<name>`), the network a genesis block identifies, and the
-// address prefix a network prints. The legacy VM still runs every vector
-// with mainnet's schedule and actor policy (see README).
+// What the table drives: the network a vector records in _meta.gen
+// (`network:<name>`, and for a devnet its policy: Policy.Record), the
+// network a genesis block identifies, the address prefix a network prints
+// and the actor policy replays of its vectors hold (vm/actorpolicy).
 package networks
 
 import (
