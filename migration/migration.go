@@ -301,7 +301,7 @@ func checkActors(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, 
 }
 
 func checkActorsStore(ctx context.Context, store ipldcbor.IpldStore, root cid.Cid, want protocol.ActorsVersion) (*state.Tree, error) {
-	got, tree, err := ActorsVersion(ctx, store, root)
+	got, tree, err := actorsVersion(ctx, store, root)
 	if err != nil {
 		return nil, err
 	}
@@ -311,9 +311,16 @@ func checkActorsStore(ctx context.Context, store ipldcbor.IpldStore, root cid.Ci
 	return tree, nil
 }
 
-// ActorsVersion opens the state tree at root and returns the actors
-// version it runs, judged by its init actor's code (and the tree).
-func ActorsVersion(ctx context.Context, store ipldcbor.IpldStore, root cid.Cid) (protocol.ActorsVersion, *state.Tree, error) {
+// ActorsVersion returns the actors version the state tree at root runs,
+// judged by its init actor's code: ErrNotStateTree when root is no state
+// tree, ErrMissingBlock when the store lacks a block on the way.
+func ActorsVersion(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid) (protocol.ActorsVersion, error) {
+	ts := &trackingStore{bs: bs}
+	v, _, err := actorsVersion(ctx, ipldcbor.NewCborStore(ts), root)
+	return v, ts.classify(err)
+}
+
+func actorsVersion(ctx context.Context, store ipldcbor.IpldStore, root cid.Cid) (protocol.ActorsVersion, *state.Tree, error) {
 	tree, err := state.Load(ctx, store, root)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %s: %v", ErrNotStateTree, root, err)
