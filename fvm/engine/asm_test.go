@@ -20,6 +20,13 @@ type wmod struct {
 	imports []wimport
 	funcs   []wfunc
 	memory  bool
+	// memPages is the memory's initial size (1 when zero); exportMemory
+	// exports it as "memory".
+	memPages     uint32
+	exportMemory bool
+	// table, when set, is a funcref table of that many elements exported
+	// as "table".
+	table   *uint32
 	exports map[string]uint32 // function exports
 	start   *uint32
 }
@@ -69,10 +76,19 @@ func (m wmod) bytes() []byte {
 		bodies = append(bodies, append(leb(uint32(len(body))), body...))
 	}
 	out = append(out, sect(3, vec(fs...))...)
+	if m.table != nil {
+		out = append(out, sect(4, vec(append([]byte{0x70, 0}, leb(*m.table)...)))...)
+	}
 	if m.memory {
-		out = append(out, sect(5, vec([]byte{0, 1}))...)
+		out = append(out, sect(5, vec(append([]byte{0}, leb(max(m.memPages, 1))...)))...)
 	}
 	var ex [][]byte
+	if m.table != nil {
+		ex = append(ex, append(name("table"), 1, 0))
+	}
+	if m.memory && m.exportMemory {
+		ex = append(ex, append(name("memory"), 2, 0))
+	}
 	for _, n := range sortedKeys(m.exports) {
 		ex = append(ex, append(append(name(n), 0), leb(m.exports[n])...))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/tvx-project/tvx/fvm/engine/instrument"
+	"github.com/tvx-project/tvx/fvm/gas"
 )
 
 // Account is the kernel's gas tracker as one invocation sees it.
@@ -17,12 +18,24 @@ type Account interface {
 	// AvailableMilli is the milligas the invocation may still use.
 	AvailableMilli() int64
 	// ChargeExec charges milli milligas of Wasm execution since the last
-	// settlement; an error (out of gas) aborts the invocation. milli may
-	// exceed what was available when the code ran out of gas. From nv18
-	// the FVM splits this amount into memory-growth gas (from the
-	// limiter's growth since the last settlement) and the rest as
-	// execution; that split is the kernel's, done here.
+	// settlement (gas.ChargeWasmExec); an error (out of gas) aborts the
+	// invocation. milli may exceed what was available when the code ran
+	// out of gas. In an era that prices memory (gas.MemoryCosts) the part
+	// paying for memory growth since the last settlement is not in milli
+	// but charged after it as gas.ChargeWasmMemoryGrow, as the FVM's
+	// trace shows it; the two add up to what the Wasm code used.
 	ChargeExec(milli int64) error
+}
+
+// NamedAccount is an Account that takes the engine's other charges
+// (gas.ChargeWasmMemoryInit, gas.ChargeWasmTableInit,
+// gas.ChargeWasmMemoryGrow) under those names. An Account without it is
+// charged them through ChargeExec: the same gas, under one name.
+type NamedAccount interface {
+	Account
+	// ChargeNamed charges milli milligas under name; an error (out of
+	// gas) aborts the invocation.
+	ChargeNamed(name string, milli int64) error
 }
 
 // MemoryLimiter approves linear memory growth: the FVM bounds the memory
@@ -72,6 +85,10 @@ type Instance struct {
 	gasG    api.MutableGlobal
 	stackG  api.Global
 	settled int64 // the gas counter's value at the last settlement
+	// memCosts prices memory (nil when the era does not); memSettled is
+	// the memory size in bytes when the gas counter was last set.
+	memCosts   *gas.MemoryCosts
+	memSettled uint64
 }
 
 // Host is InstanceConfig.Host.
@@ -95,7 +112,10 @@ func (e *Engine) Instantiate(ctx context.Context, m *Module, cfg InstanceConfig)
 	if cfg.Account == nil {
 		return nil, errors.New("engine: InstanceConfig.Account is required")
 	}
-	inst := &Instance{cfg: cfg, info: &m.info}
+	inst := &Instance{cfg: cfg, info: &m.info, memCosts: e.cfg.Instructions.Memory}
+	if err := inst.chargeInit(); err != nil {
+		return nil, fmt.Errorf("%w: instantiating %s: %w", ErrOutOfGas, m.code, err)
+	}
 	if m.info.HasMemory {
 		// Growth is checked as the FVM's engine checks it: against the
 		// per-instance maximum, then the limiter; a refusal makes
@@ -142,19 +162,77 @@ func (e *Engine) Instantiate(ctx context.Context, m *Module, cfg InstanceConfig)
 	return inst, nil
 }
 
+// chargeInit charges, in an era that prices memory, for the initial table
+// and linear memory the instance is about to get, before it exists: the
+// instrumentation prices only growth beyond them. Like the FVM it reads
+// the sizes of the exports it looks for, "table" and "memory"; a module
+// without a memory export gets nothing charged (the FVM refuses it, and
+// the kernel's syscalls fail on it).
+func (i *Instance) chargeInit() error {
+	mc := i.memCosts
+	if mc == nil {
+		return nil
+	}
+	if i.info.TableExported && i.info.HasTable {
+		if err := i.charge(gas.ChargeWasmTableInit, mc.InitTable(i.info.MinTableElements)); err != nil {
+			return err
+		}
+	}
+	if i.info.MemoryExported && i.info.HasMemory {
+		return i.charge(gas.ChargeWasmMemoryInit, mc.InitMemory(uint64(i.info.MinMemoryPages)*65536))
+	}
+	return nil
+}
+
+// charge charges the account under name (through ChargeExec when it does
+// not take names).
+func (i *Instance) charge(name string, milli int64) error {
+	if na, ok := i.cfg.Account.(NamedAccount); ok {
+		return na.ChargeNamed(name, milli)
+	}
+	return i.cfg.Account.ChargeExec(milli)
+}
+
+// memorySize is the instance's linear memory in bytes.
+func (i *Instance) memorySize() uint64 {
+	if !i.info.HasMemory {
+		return 0
+	}
+	return uint64(i.mod.Memory().Size())
+}
+
 // refill sets the gas counter from the account.
 func (i *Instance) refill() {
 	avail := i.cfg.Account.AvailableMilli()
 	i.gasG.Set(uint64(avail))
 	i.settled = avail
+	if i.memCosts != nil {
+		i.memSettled = i.memorySize()
+	}
 }
 
 // settle charges the account for what the Wasm code used since the last
-// settlement.
+// settlement: in an era that prices memory, the memory grown since then
+// apart from the rest (never more than was used in all), as the FVM
+// separates them.
 func (i *Instance) settle() error {
 	used := i.settled - i.GasCounter()
 	i.settled = i.GasCounter()
-	return i.cfg.Account.ChargeExec(used)
+	var grow int64
+	if mc := i.memCosts; mc != nil {
+		var delta uint64
+		if size := i.memorySize(); size > i.memSettled {
+			delta = size - i.memSettled
+		}
+		grow = min(mc.GrowMemory(delta), max(used, 0))
+	}
+	if err := i.cfg.Account.ChargeExec(used - grow); err != nil {
+		return err
+	}
+	if grow != 0 {
+		return i.charge(gas.ChargeWasmMemoryGrow, grow)
+	}
+	return nil
 }
 
 // Close releases the instance.

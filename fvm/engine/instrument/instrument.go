@@ -34,6 +34,10 @@ type Info struct {
 	MinMemoryPages   uint32
 	HasTable         bool
 	MinTableElements uint32
+	// MemoryExported and TableExported: the module exports its memory
+	// as "memory" and its table as "table", the exports the FVM reads
+	// the initial sizes it charges for from.
+	MemoryExported, TableExported bool
 	// HasStart: the module's start function was removed from the start
 	// section and is exported as StartExport, to run metered after the
 	// gas counter is set.
@@ -67,6 +71,17 @@ func Instrument(wasm []byte, rules Rules) ([]byte, Info, error) {
 		return nil, Info{}, fmt.Errorf("instrument: %w", err)
 	}
 	m.info.MaxStack = rules.MaxStack
+	err = m.walkExports(func(name []byte, kind byte, _ uint32) {
+		switch {
+		case kind == 1 && string(name) == "table":
+			m.info.TableExported = true
+		case kind == 2 && string(name) == "memory":
+			m.info.MemoryExported = true
+		}
+	})
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("instrument: export section: %w", err)
+	}
 	out, err := m.rewrite(newPricer(rules.Costs))
 	if err != nil {
 		return nil, Info{}, fmt.Errorf("instrument: %w", err)
