@@ -5,6 +5,8 @@ package chaos
 import (
 	"fmt"
 	"io"
+	"math"
+	"sort"
 
 	address "github.com/filecoin-project/go-address"
 	abi "github.com/filecoin-project/go-state-types/abi"
@@ -15,6 +17,9 @@ import (
 )
 
 var _ = xerrors.Errorf
+var _ = cid.Undef
+var _ = math.E
+var _ = sort.Sort
 
 var lengthBufState = []byte{130}
 
@@ -23,50 +28,57 @@ func (t *State) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufState); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufState); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Value (string) (string)
-	if len(t.Value) > cbg.MaxLength {
+	if len(t.Value) > 8192 {
 		return xerrors.Errorf("Value in field t.Value was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajTextString, uint64(len(t.Value))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajTextString, uint64(len(t.Value))); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, string(t.Value)); err != nil {
+	if _, err := cw.WriteString(string(t.Value)); err != nil {
 		return err
 	}
 
 	// t.Unmarshallable ([]*chaos.UnmarshallableCBOR) (slice)
-	if len(t.Unmarshallable) > cbg.MaxLength {
+	if len(t.Unmarshallable) > 8192 {
 		return xerrors.Errorf("Slice value in field t.Unmarshallable was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajArray, uint64(len(t.Unmarshallable))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajArray, uint64(len(t.Unmarshallable))); err != nil {
 		return err
 	}
 	for _, v := range t.Unmarshallable {
-		if err := v.MarshalCBOR(w); err != nil {
+		if err := v.MarshalCBOR(cw); err != nil {
 			return err
 		}
+
 	}
 	return nil
 }
 
-func (t *State) UnmarshalCBOR(r io.Reader) error {
+func (t *State) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = State{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -78,7 +90,7 @@ func (t *State) UnmarshalCBOR(r io.Reader) error {
 	// t.Value (string) (string)
 
 	{
-		sval, err := cbg.ReadStringBuf(br, scratch)
+		sval, err := cbg.ReadStringWithMax(cr, 8192)
 		if err != nil {
 			return err
 		}
@@ -87,12 +99,12 @@ func (t *State) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.Unmarshallable ([]*chaos.UnmarshallableCBOR) (slice)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
 
-	if extra > cbg.MaxLength {
+	if extra > 8192 {
 		return fmt.Errorf("t.Unmarshallable: array too large (%d)", extra)
 	}
 
@@ -105,15 +117,34 @@ func (t *State) UnmarshalCBOR(r io.Reader) error {
 	}
 
 	for i := 0; i < int(extra); i++ {
+		{
+			var maj byte
+			var extra uint64
+			var err error
+			_ = maj
+			_ = extra
+			_ = err
 
-		var v UnmarshallableCBOR
-		if err := v.UnmarshalCBOR(br); err != nil {
-			return err
+			{
+
+				b, err := cr.ReadByte()
+				if err != nil {
+					return err
+				}
+				if b != cbg.CborNull[0] {
+					if err := cr.UnreadByte(); err != nil {
+						return err
+					}
+					t.Unmarshallable[i] = new(UnmarshallableCBOR)
+					if err := t.Unmarshallable[i].UnmarshalCBOR(cr); err != nil {
+						return xerrors.Errorf("unmarshaling t.Unmarshallable[i] pointer: %w", err)
+					}
+				}
+
+			}
+
 		}
-
-		t.Unmarshallable[i] = &v
 	}
-
 	return nil
 }
 
@@ -124,63 +155,72 @@ func (t *CallerValidationArgs) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufCallerValidationArgs); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufCallerValidationArgs); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Branch (chaos.CallerValidationBranch) (int64)
 	if t.Branch >= 0 {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.Branch)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.Branch)); err != nil {
 			return err
 		}
 	} else {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajNegativeInt, uint64(-t.Branch-1)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajNegativeInt, uint64(-t.Branch-1)); err != nil {
 			return err
 		}
 	}
 
 	// t.Addrs ([]address.Address) (slice)
-	if len(t.Addrs) > cbg.MaxLength {
+	if len(t.Addrs) > 8192 {
 		return xerrors.Errorf("Slice value in field t.Addrs was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajArray, uint64(len(t.Addrs))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajArray, uint64(len(t.Addrs))); err != nil {
 		return err
 	}
 	for _, v := range t.Addrs {
-		if err := v.MarshalCBOR(w); err != nil {
+		if err := v.MarshalCBOR(cw); err != nil {
 			return err
 		}
+
 	}
 
 	// t.Types ([]cid.Cid) (slice)
-	if len(t.Types) > cbg.MaxLength {
+	if len(t.Types) > 8192 {
 		return xerrors.Errorf("Slice value in field t.Types was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajArray, uint64(len(t.Types))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajArray, uint64(len(t.Types))); err != nil {
 		return err
 	}
 	for _, v := range t.Types {
-		if err := cbg.WriteCidBuf(scratch, w, v); err != nil {
-			return xerrors.Errorf("failed writing cid field t.Types: %w", err)
+
+		if err := cbg.WriteCid(cw, v); err != nil {
+			return xerrors.Errorf("failed to write cid field v: %w", err)
 		}
+
 	}
 	return nil
 }
 
-func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
+func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = CallerValidationArgs{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -191,11 +231,11 @@ func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
 
 	// t.Branch (chaos.CallerValidationBranch) (int64)
 	{
-		maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
-		var extraI int64
+		maj, extra, err := cr.ReadHeader()
 		if err != nil {
 			return err
 		}
+		var extraI int64
 		switch maj {
 		case cbg.MajUnsignedInt:
 			extraI = int64(extra)
@@ -205,7 +245,7 @@ func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
 		case cbg.MajNegativeInt:
 			extraI = int64(extra)
 			if extraI < 0 {
-				return fmt.Errorf("int64 negative oveflow")
+				return fmt.Errorf("int64 negative overflow")
 			}
 			extraI = -1 - extraI
 		default:
@@ -216,12 +256,12 @@ func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.Addrs ([]address.Address) (slice)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
 
-	if extra > cbg.MaxLength {
+	if extra > 8192 {
 		return fmt.Errorf("t.Addrs: array too large (%d)", extra)
 	}
 
@@ -234,23 +274,32 @@ func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 
 	for i := 0; i < int(extra); i++ {
+		{
+			var maj byte
+			var extra uint64
+			var err error
+			_ = maj
+			_ = extra
+			_ = err
 
-		var v address.Address
-		if err := v.UnmarshalCBOR(br); err != nil {
-			return err
+			{
+
+				if err := t.Addrs[i].UnmarshalCBOR(cr); err != nil {
+					return xerrors.Errorf("unmarshaling t.Addrs[i]: %w", err)
+				}
+
+			}
+
 		}
-
-		t.Addrs[i] = v
 	}
-
 	// t.Types ([]cid.Cid) (slice)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
 
-	if extra > cbg.MaxLength {
+	if extra > 8192 {
 		return fmt.Errorf("t.Types: array too large (%d)", extra)
 	}
 
@@ -263,14 +312,27 @@ func (t *CallerValidationArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 
 	for i := 0; i < int(extra); i++ {
+		{
+			var maj byte
+			var extra uint64
+			var err error
+			_ = maj
+			_ = extra
+			_ = err
 
-		c, err := cbg.ReadCid(br)
-		if err != nil {
-			return xerrors.Errorf("reading cid field t.Types failed: %w", err)
+			{
+
+				c, err := cbg.ReadCid(cr)
+				if err != nil {
+					return xerrors.Errorf("failed to read cid field t.Types[i]: %w", err)
+				}
+
+				t.Types[i] = c
+
+			}
+
 		}
-		t.Types[i] = c
 	}
-
 	return nil
 }
 
@@ -281,11 +343,12 @@ func (t *CreateActorArgs) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufCreateActorArgs); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufCreateActorArgs); err != nil {
 		return err
 	}
-
-	scratch := make([]byte, 9)
 
 	// t.UndefActorCID (bool) (bool)
 	if err := cbg.WriteBool(w, t.UndefActorCID); err != nil {
@@ -294,7 +357,7 @@ func (t *CreateActorArgs) MarshalCBOR(w io.Writer) error {
 
 	// t.ActorCID (cid.Cid) (struct)
 
-	if err := cbg.WriteCidBuf(scratch, w, t.ActorCID); err != nil {
+	if err := cbg.WriteCid(cw, t.ActorCID); err != nil {
 		return xerrors.Errorf("failed to write cid field t.ActorCID: %w", err)
 	}
 
@@ -304,22 +367,27 @@ func (t *CreateActorArgs) MarshalCBOR(w io.Writer) error {
 	}
 
 	// t.Address (address.Address) (struct)
-	if err := t.Address.MarshalCBOR(w); err != nil {
+	if err := t.Address.MarshalCBOR(cw); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) error {
+func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = CreateActorArgs{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -330,7 +398,7 @@ func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) error {
 
 	// t.UndefActorCID (bool) (bool)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
@@ -349,7 +417,7 @@ func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		c, err := cbg.ReadCid(br)
+		c, err := cbg.ReadCid(cr)
 		if err != nil {
 			return xerrors.Errorf("failed to read cid field t.ActorCID: %w", err)
 		}
@@ -359,7 +427,7 @@ func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.UndefAddress (bool) (bool)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
@@ -378,7 +446,7 @@ func (t *CreateActorArgs) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.Address.UnmarshalCBOR(br); err != nil {
+		if err := t.Address.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.Address: %w", err)
 		}
 
@@ -393,12 +461,15 @@ func (t *ResolveAddressResponse) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufResolveAddressResponse); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufResolveAddressResponse); err != nil {
 		return err
 	}
 
 	// t.Address (address.Address) (struct)
-	if err := t.Address.MarshalCBOR(w); err != nil {
+	if err := t.Address.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
@@ -409,16 +480,21 @@ func (t *ResolveAddressResponse) MarshalCBOR(w io.Writer) error {
 	return nil
 }
 
-func (t *ResolveAddressResponse) UnmarshalCBOR(r io.Reader) error {
+func (t *ResolveAddressResponse) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = ResolveAddressResponse{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -431,14 +507,14 @@ func (t *ResolveAddressResponse) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.Address.UnmarshalCBOR(br); err != nil {
+		if err := t.Address.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.Address: %w", err)
 		}
 
 	}
 	// t.Success (bool) (bool)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
@@ -463,53 +539,60 @@ func (t *SendArgs) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufSendArgs); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufSendArgs); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.To (address.Address) (struct)
-	if err := t.To.MarshalCBOR(w); err != nil {
+	if err := t.To.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.Value (big.Int) (struct)
-	if err := t.Value.MarshalCBOR(w); err != nil {
+	if err := t.Value.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.Method (abi.MethodNum) (uint64)
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.Method)); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.Method)); err != nil {
 		return err
 	}
 
 	// t.Params ([]uint8) (slice)
-	if len(t.Params) > cbg.ByteArrayMaxLen {
+	if len(t.Params) > 2097152 {
 		return xerrors.Errorf("Byte array in field t.Params was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajByteString, uint64(len(t.Params))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajByteString, uint64(len(t.Params))); err != nil {
 		return err
 	}
 
-	if _, err := w.Write(t.Params[:]); err != nil {
+	if _, err := cw.Write(t.Params); err != nil {
 		return err
 	}
+
 	return nil
 }
 
-func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
+func (t *SendArgs) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = SendArgs{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -522,7 +605,7 @@ func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.To.UnmarshalCBOR(br); err != nil {
+		if err := t.To.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.To: %w", err)
 		}
 
@@ -531,7 +614,7 @@ func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.Value.UnmarshalCBOR(br); err != nil {
+		if err := t.Value.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.Value: %w", err)
 		}
 
@@ -540,7 +623,7 @@ func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+		maj, extra, err = cr.ReadHeader()
 		if err != nil {
 			return err
 		}
@@ -552,12 +635,12 @@ func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.Params ([]uint8) (slice)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
 
-	if extra > cbg.ByteArrayMaxLen {
+	if extra > 2097152 {
 		return fmt.Errorf("t.Params: byte array too large (%d)", extra)
 	}
 	if maj != cbg.MajByteString {
@@ -568,9 +651,10 @@ func (t *SendArgs) UnmarshalCBOR(r io.Reader) error {
 		t.Params = make([]uint8, extra)
 	}
 
-	if _, err := io.ReadFull(br, t.Params[:]); err != nil {
+	if _, err := io.ReadFull(cr, t.Params); err != nil {
 		return err
 	}
+
 	return nil
 }
 
@@ -581,48 +665,55 @@ func (t *SendReturn) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufSendReturn); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufSendReturn); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Return ([]uint8) (slice)
-	if len(t.Return) > cbg.ByteArrayMaxLen {
+	if len(t.Return) > 2097152 {
 		return xerrors.Errorf("Byte array in field t.Return was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajByteString, uint64(len(t.Return))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajByteString, uint64(len(t.Return))); err != nil {
 		return err
 	}
 
-	if _, err := w.Write(t.Return[:]); err != nil {
+	if _, err := cw.Write(t.Return); err != nil {
 		return err
 	}
 
 	// t.Code (exitcode.ExitCode) (int64)
 	if t.Code >= 0 {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.Code)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.Code)); err != nil {
 			return err
 		}
 	} else {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajNegativeInt, uint64(-t.Code-1)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajNegativeInt, uint64(-t.Code-1)); err != nil {
 			return err
 		}
 	}
+
 	return nil
 }
 
-func (t *SendReturn) UnmarshalCBOR(r io.Reader) error {
+func (t *SendReturn) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = SendReturn{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -633,12 +724,12 @@ func (t *SendReturn) UnmarshalCBOR(r io.Reader) error {
 
 	// t.Return ([]uint8) (slice)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
 
-	if extra > cbg.ByteArrayMaxLen {
+	if extra > 2097152 {
 		return fmt.Errorf("t.Return: byte array too large (%d)", extra)
 	}
 	if maj != cbg.MajByteString {
@@ -649,16 +740,17 @@ func (t *SendReturn) UnmarshalCBOR(r io.Reader) error {
 		t.Return = make([]uint8, extra)
 	}
 
-	if _, err := io.ReadFull(br, t.Return[:]); err != nil {
+	if _, err := io.ReadFull(cr, t.Return); err != nil {
 		return err
 	}
+
 	// t.Code (exitcode.ExitCode) (int64)
 	{
-		maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
-		var extraI int64
+		maj, extra, err := cr.ReadHeader()
 		if err != nil {
 			return err
 		}
+		var extraI int64
 		switch maj {
 		case cbg.MajUnsignedInt:
 			extraI = int64(extra)
@@ -668,7 +760,7 @@ func (t *SendReturn) UnmarshalCBOR(r io.Reader) error {
 		case cbg.MajNegativeInt:
 			extraI = int64(extra)
 			if extraI < 0 {
-				return fmt.Errorf("int64 negative oveflow")
+				return fmt.Errorf("int64 negative overflow")
 			}
 			extraI = -1 - extraI
 		default:
@@ -687,47 +779,54 @@ func (t *MutateStateArgs) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufMutateStateArgs); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufMutateStateArgs); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Value (string) (string)
-	if len(t.Value) > cbg.MaxLength {
+	if len(t.Value) > 8192 {
 		return xerrors.Errorf("Value in field t.Value was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajTextString, uint64(len(t.Value))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajTextString, uint64(len(t.Value))); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, string(t.Value)); err != nil {
+	if _, err := cw.WriteString(string(t.Value)); err != nil {
 		return err
 	}
 
 	// t.Branch (chaos.MutateStateBranch) (int64)
 	if t.Branch >= 0 {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.Branch)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.Branch)); err != nil {
 			return err
 		}
 	} else {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajNegativeInt, uint64(-t.Branch-1)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajNegativeInt, uint64(-t.Branch-1)); err != nil {
 			return err
 		}
 	}
+
 	return nil
 }
 
-func (t *MutateStateArgs) UnmarshalCBOR(r io.Reader) error {
+func (t *MutateStateArgs) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = MutateStateArgs{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -739,7 +838,7 @@ func (t *MutateStateArgs) UnmarshalCBOR(r io.Reader) error {
 	// t.Value (string) (string)
 
 	{
-		sval, err := cbg.ReadStringBuf(br, scratch)
+		sval, err := cbg.ReadStringWithMax(cr, 8192)
 		if err != nil {
 			return err
 		}
@@ -748,11 +847,11 @@ func (t *MutateStateArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.Branch (chaos.MutateStateBranch) (int64)
 	{
-		maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
-		var extraI int64
+		maj, extra, err := cr.ReadHeader()
 		if err != nil {
 			return err
 		}
+		var extraI int64
 		switch maj {
 		case cbg.MajUnsignedInt:
 			extraI = int64(extra)
@@ -762,7 +861,7 @@ func (t *MutateStateArgs) UnmarshalCBOR(r io.Reader) error {
 		case cbg.MajNegativeInt:
 			extraI = int64(extra)
 			if extraI < 0 {
-				return fmt.Errorf("int64 negative oveflow")
+				return fmt.Errorf("int64 negative overflow")
 			}
 			extraI = -1 - extraI
 		default:
@@ -781,32 +880,33 @@ func (t *AbortWithArgs) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufAbortWithArgs); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufAbortWithArgs); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Code (exitcode.ExitCode) (int64)
 	if t.Code >= 0 {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.Code)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.Code)); err != nil {
 			return err
 		}
 	} else {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajNegativeInt, uint64(-t.Code-1)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajNegativeInt, uint64(-t.Code-1)); err != nil {
 			return err
 		}
 	}
 
 	// t.Message (string) (string)
-	if len(t.Message) > cbg.MaxLength {
+	if len(t.Message) > 8192 {
 		return xerrors.Errorf("Value in field t.Message was too long")
 	}
 
-	if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajTextString, uint64(len(t.Message))); err != nil {
+	if err := cw.WriteMajorTypeHeader(cbg.MajTextString, uint64(len(t.Message))); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, string(t.Message)); err != nil {
+	if _, err := cw.WriteString(string(t.Message)); err != nil {
 		return err
 	}
 
@@ -817,16 +917,21 @@ func (t *AbortWithArgs) MarshalCBOR(w io.Writer) error {
 	return nil
 }
 
-func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) error {
+func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = AbortWithArgs{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -837,11 +942,11 @@ func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) error {
 
 	// t.Code (exitcode.ExitCode) (int64)
 	{
-		maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
-		var extraI int64
+		maj, extra, err := cr.ReadHeader()
 		if err != nil {
 			return err
 		}
+		var extraI int64
 		switch maj {
 		case cbg.MajUnsignedInt:
 			extraI = int64(extra)
@@ -851,7 +956,7 @@ func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) error {
 		case cbg.MajNegativeInt:
 			extraI = int64(extra)
 			if extraI < 0 {
-				return fmt.Errorf("int64 negative oveflow")
+				return fmt.Errorf("int64 negative overflow")
 			}
 			extraI = -1 - extraI
 		default:
@@ -863,7 +968,7 @@ func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) error {
 	// t.Message (string) (string)
 
 	{
-		sval, err := cbg.ReadStringBuf(br, scratch)
+		sval, err := cbg.ReadStringWithMax(cr, 8192)
 		if err != nil {
 			return err
 		}
@@ -872,7 +977,7 @@ func (t *AbortWithArgs) UnmarshalCBOR(r io.Reader) error {
 	}
 	// t.Uncontrolled (bool) (bool)
 
-	maj, extra, err = cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err = cr.ReadHeader()
 	if err != nil {
 		return err
 	}
@@ -897,60 +1002,66 @@ func (t *InspectRuntimeReturn) MarshalCBOR(w io.Writer) error {
 		_, err := w.Write(cbg.CborNull)
 		return err
 	}
-	if _, err := w.Write(lengthBufInspectRuntimeReturn); err != nil {
+
+	cw := cbg.NewCborWriter(w)
+
+	if _, err := cw.Write(lengthBufInspectRuntimeReturn); err != nil {
 		return err
 	}
 
-	scratch := make([]byte, 9)
-
 	// t.Caller (address.Address) (struct)
-	if err := t.Caller.MarshalCBOR(w); err != nil {
+	if err := t.Caller.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.Receiver (address.Address) (struct)
-	if err := t.Receiver.MarshalCBOR(w); err != nil {
+	if err := t.Receiver.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.ValueReceived (big.Int) (struct)
-	if err := t.ValueReceived.MarshalCBOR(w); err != nil {
+	if err := t.ValueReceived.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.CurrEpoch (abi.ChainEpoch) (int64)
 	if t.CurrEpoch >= 0 {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajUnsignedInt, uint64(t.CurrEpoch)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajUnsignedInt, uint64(t.CurrEpoch)); err != nil {
 			return err
 		}
 	} else {
-		if err := cbg.WriteMajorTypeHeaderBuf(scratch, w, cbg.MajNegativeInt, uint64(-t.CurrEpoch-1)); err != nil {
+		if err := cw.WriteMajorTypeHeader(cbg.MajNegativeInt, uint64(-t.CurrEpoch-1)); err != nil {
 			return err
 		}
 	}
 
 	// t.CurrentBalance (big.Int) (struct)
-	if err := t.CurrentBalance.MarshalCBOR(w); err != nil {
+	if err := t.CurrentBalance.MarshalCBOR(cw); err != nil {
 		return err
 	}
 
 	// t.State (chaos.State) (struct)
-	if err := t.State.MarshalCBOR(w); err != nil {
+	if err := t.State.MarshalCBOR(cw); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
+func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) (err error) {
 	*t = InspectRuntimeReturn{}
 
-	br := cbg.GetPeeker(r)
-	scratch := make([]byte, 8)
+	cr := cbg.NewCborReader(r)
 
-	maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
+	maj, extra, err := cr.ReadHeader()
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}()
+
 	if maj != cbg.MajArray {
 		return fmt.Errorf("cbor input should be of type array")
 	}
@@ -963,7 +1074,7 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.Caller.UnmarshalCBOR(br); err != nil {
+		if err := t.Caller.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.Caller: %w", err)
 		}
 
@@ -972,7 +1083,7 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.Receiver.UnmarshalCBOR(br); err != nil {
+		if err := t.Receiver.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.Receiver: %w", err)
 		}
 
@@ -981,18 +1092,18 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.ValueReceived.UnmarshalCBOR(br); err != nil {
+		if err := t.ValueReceived.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.ValueReceived: %w", err)
 		}
 
 	}
 	// t.CurrEpoch (abi.ChainEpoch) (int64)
 	{
-		maj, extra, err := cbg.CborReadHeaderBuf(br, scratch)
-		var extraI int64
+		maj, extra, err := cr.ReadHeader()
 		if err != nil {
 			return err
 		}
+		var extraI int64
 		switch maj {
 		case cbg.MajUnsignedInt:
 			extraI = int64(extra)
@@ -1002,7 +1113,7 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 		case cbg.MajNegativeInt:
 			extraI = int64(extra)
 			if extraI < 0 {
-				return fmt.Errorf("int64 negative oveflow")
+				return fmt.Errorf("int64 negative overflow")
 			}
 			extraI = -1 - extraI
 		default:
@@ -1015,7 +1126,7 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.CurrentBalance.UnmarshalCBOR(br); err != nil {
+		if err := t.CurrentBalance.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.CurrentBalance: %w", err)
 		}
 
@@ -1024,7 +1135,7 @@ func (t *InspectRuntimeReturn) UnmarshalCBOR(r io.Reader) error {
 
 	{
 
-		if err := t.State.UnmarshalCBOR(br); err != nil {
+		if err := t.State.UnmarshalCBOR(cr); err != nil {
 			return xerrors.Errorf("unmarshaling t.State: %w", err)
 		}
 
