@@ -2,6 +2,7 @@ package gas
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -202,5 +203,43 @@ func TestHyggeMemoryCosts(t *testing.T) {
 	h.Memory.FillPerByte = 1
 	if h2, _ := Instructions(Hygge); h2.Memory.FillPerByte != 400 {
 		t.Error("Instructions shares its memory prices")
+	}
+}
+
+// TestTrackerNestedLimits: a send's gas limit caps what its callee may use
+// at the smaller of that limit and what is left; running out of it leaves
+// the caller with the rest (ref-fvm v3's push_limit/pop_limit).
+func TestTrackerNestedLimits(t *testing.T) {
+	tr := NewTracker(100, false)
+	if err := tr.ChargeMilli("a", 30*Milli); err != nil {
+		t.Fatal(err)
+	}
+	tr.PushLimit(20)
+	if tr.AvailableMilli() != 20*Milli || tr.UsedMilli() != 0 {
+		t.Fatalf("nested: available %d used %d", tr.AvailableMilli(), tr.UsedMilli())
+	}
+	if err := tr.ChargeMilli("b", 25*Milli); !errors.Is(err, ErrOutOfGas) {
+		t.Fatalf("past the nested limit: %v", err)
+	}
+	if err := tr.PopLimit(); err != nil {
+		t.Fatal(err)
+	}
+	// The callee used its whole 20; the caller has 50 left.
+	if tr.UsedMilli() != 50*Milli || tr.AvailableMilli() != 50*Milli {
+		t.Errorf("after pop: used %d available %d", tr.UsedMilli(), tr.AvailableMilli())
+	}
+	// A limit above what is left is what is left; a huge one saturates.
+	tr.PushLimit(math.MaxInt64)
+	if tr.AvailableMilli() != 50*Milli {
+		t.Errorf("huge nested limit: available %d", tr.AvailableMilli())
+	}
+	if err := tr.ChargeMilli("c", 5*Milli); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.PopLimit(); err != nil || tr.Used() != 55 {
+		t.Errorf("after second pop: %v, used %d", err, tr.Used())
+	}
+	if err := tr.PopLimit(); err == nil {
+		t.Error("pop without push succeeded")
 	}
 }
