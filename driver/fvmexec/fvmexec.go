@@ -13,6 +13,7 @@ import (
 	"github.com/filecoin-project/go-state-types/big"
 
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/driver/legacy"
 	"github.com/tvx-project/tvx/driver/trace"
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/bundle"
@@ -60,25 +61,21 @@ func New(opts ...Option) *Executor {
 
 var _ executor.Executor = (*Executor)(nil)
 
-// ApplyMessage implements executor.Executor.
-func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*executor.MessageResult, error) {
-	msg, err := vm.DecodeMessage(req.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	table := req.Protocol
+// config is the machine configuration of a request's parameters at epoch,
+// with the proof verifier it uses (one per call).
+func (x *Executor) config(ctx context.Context, p executor.Params, epoch abi.ChainEpoch, baseFee abi.TokenAmount, traceGas bool) (fvm.Config, syscalls.ProofVerifier, error) {
+	table := p.Protocol
 	if table == nil {
 		table = protocol.Mainnet()
 	}
-	up, ok := table.Activation(req.NetworkVersion)
+	up, ok := table.Activation(p.NetworkVersion)
 	if !ok {
-		return nil, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", req.NetworkVersion, table.Network(), table.MaxVersion())
+		return fvm.Config{}, nil, fmt.Errorf("network version %d is not supported (%s knows 0..%d)", p.NetworkVersion, table.Network(), table.MaxVersion())
 	}
-	av := int(up.ActorsVersion)
 	era := priceEra(table, up)
 	eng, err := x.engineFor(ctx, era)
 	if err != nil {
-		return nil, err
+		return fvm.Config{}, nil, err
 	}
 	var verifier syscalls.ProofVerifier
 	if x.newVerifier != nil {
@@ -88,22 +85,35 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		verifier = syscalls.NewDefaultVerifier()
 	}
 	cfg := fvm.Config{
-		NetworkVersion: uint(req.NetworkVersion),
-		ActorsVersion:  av,
+		NetworkVersion: uint(p.NetworkVersion),
+		ActorsVersion:  int(up.ActorsVersion),
 		PriceEra:       era,
-		Epoch:          req.Epoch,
-		BaseFee:        req.BaseFee,
-		CircSupply:     req.CircSupply,
+		Epoch:          epoch,
+		BaseFee:        baseFee,
+		CircSupply:     p.CircSupply,
 		Verifier:       verifier,
 		Bundles:        x.bundles,
 		Engine:         eng,
-		TraceGas:       req.TraceGas,
+		TraceGas:       traceGas,
 	}
-	if req.Rand != nil {
-		cfg.Rand = req.Rand
+	if p.Rand != nil {
+		cfg.Rand = p.Rand
 	}
-	if req.Logger != nil {
-		cfg.Logger = req.Logger
+	if p.Logger != nil {
+		cfg.Logger = p.Logger
+	}
+	return cfg, verifier, nil
+}
+
+// ApplyMessage implements executor.Executor.
+func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*executor.MessageResult, error) {
+	msg, err := vm.DecodeMessage(req.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	cfg, verifier, err := x.config(ctx, req.Params, req.Epoch, req.BaseFee, req.TraceGas)
+	if err != nil {
+		return nil, err
 	}
 	partial := func() *executor.MessageResult {
 		return &executor.MessageResult{AssumedProofs: assumedProofs(verifier)}
@@ -130,10 +140,22 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 	return out, nil
 }
 
-// ApplyTipset implements executor.Executor; tipset execution (rewards and
-// cron on the FVM) is not implemented yet.
+// ApplyTipset implements executor.Executor: fvm.ApplyTipset, the FVM-era
+// rules for null rounds, rewards and cron.
 func (x *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*executor.TipsetResult, error) {
-	return nil, fmt.Errorf("network version %d: tipset execution on the FVM is not implemented", req.NetworkVersion)
+	ts, err := legacy.VMTipset(req)
+	if err != nil {
+		return nil, err
+	}
+	cfg, verifier, err := x.config(ctx, req.Params, req.Epoch, req.BaseFee, false)
+	if err != nil {
+		return nil, err
+	}
+	res, err := fvm.ApplyTipset(ctx, req.Store, ts, cfg)
+	if err != nil {
+		return &executor.TipsetResult{AssumedProofs: assumedProofs(verifier)}, err
+	}
+	return legacy.TipsetResult(res, assumedProofs(verifier)), nil
 }
 
 // priceEra is the gas era in force after upgrade up: the price list its row

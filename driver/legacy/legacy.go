@@ -155,7 +155,7 @@ func (e *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 
 // ApplyTipset implements executor.Executor.
 func (e *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*executor.TipsetResult, error) {
-	ts, err := vmTipset(req)
+	ts, err := VMTipset(req)
 	if err != nil {
 		return nil, err
 	}
@@ -167,11 +167,17 @@ func (e *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*exec
 	if err != nil {
 		return &executor.TipsetResult{AssumedProofs: assumedProofs(cfg)}, err
 	}
+	return TipsetResult(res, assumedProofs(cfg)), nil
+}
+
+// TipsetResult is a VM tipset result in the executor's terms (shared by
+// tvx's two VMs, which report tipsets in the VM's types).
+func TipsetResult(res *vm.TipsetResult, assumedProofs int) *executor.TipsetResult {
 	out := &executor.TipsetResult{
 		PostRoot:      res.StateRoot,
 		ReceiptsRoot:  res.ReceiptsRoot,
 		Applied:       make([]executor.Applied, 0, len(res.Applied)),
-		AssumedProofs: assumedProofs(cfg),
+		AssumedProofs: assumedProofs,
 	}
 	for _, a := range res.Applied {
 		out.Applied = append(out.Applied, executor.Applied{
@@ -185,7 +191,7 @@ func (e *Executor) ApplyTipset(ctx context.Context, req *executor.Tipset) (*exec
 			MinerPenalty: orZero(a.Result.Outputs.MinerPenalty),
 		})
 	}
-	return out, nil
+	return out
 }
 
 var kinds = map[vm.AppliedKind]executor.AppliedKind{
@@ -205,9 +211,9 @@ func receipt(r *vm.ApplyResult) executor.Receipt {
 	return executor.Receipt{ExitCode: r.ExitCode, Return: r.Return, GasUsed: r.GasUsed}
 }
 
-// vmTipset turns a tipset request into the VM's form, filing each message
-// in its block's BLS or secp256k1 list.
-func vmTipset(req *executor.Tipset) (vm.Tipset, error) {
+// VMTipset turns a tipset request into the VM's form, filing each message
+// in its block's BLS or secp256k1 list (tvx's FVM takes the same form).
+func VMTipset(req *executor.Tipset) (vm.Tipset, error) {
 	ts := vm.Tipset{ParentState: req.ParentRoot, ParentEpoch: req.ParentEpoch, Epoch: req.Epoch}
 	ts.Blocks = make([]vm.TipsetBlock, 0, len(req.Blocks))
 	for j, b := range req.Blocks {
