@@ -11,9 +11,9 @@
 // deterministic: the same chain data gives byte-identical output, whichever
 // Source served it.
 //
-// BuildChain goes the other way: it runs a tipset vector on the VM and
-// produces a chain (headers, messages, receipts, state) that extraction
-// can read back, which is how extraction is tested on real vector data.
+// Package chainbuild goes the other way: it runs a tipset vector and
+// produces a chain that extraction can read back, which is how extraction
+// is tested on real vector data.
 package extract
 
 import (

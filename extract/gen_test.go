@@ -11,6 +11,7 @@ import (
 	fbig "github.com/filecoin-project/go-state-types/big"
 	"github.com/ipfs/go-cid"
 
+	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -48,7 +49,7 @@ func idAddr(t testing.TB, id uint64) address.Address {
 // corpus vector "penalties--not-penalized-insufficient-gas-for-return--genesis":
 // one or two blocks each, a few generated messages per tipset, a base fee
 // that changes, and a null round every seventh height. Its postconditions
-// are left empty: BuildChain computes the chain, which is what the tests
+// are left empty: chainbuild.Build computes the chain, which is what the tests
 // extract from.
 func genVector(t testing.TB, n int) *schema.Vector {
 	t.Helper()
@@ -99,10 +100,10 @@ func genVector(t testing.TB, n int) *schema.Vector {
 }
 
 // genChain builds genVector(n)'s chain and returns it with its CAR.
-func genChain(t testing.TB, n int) (*Built, []byte) {
+func genChain(t testing.TB, n int) (*chainbuild.Chain, []byte) {
 	t.Helper()
 	v := genVector(t, n)
-	b, err := BuildChain(context.Background(), v, v.Pre.Variants[0])
+	b, err := chainbuild.Build(context.Background(), v, v.Pre.Variants[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/filecoin-project/go-state-types/network"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
@@ -37,9 +38,9 @@ func corpusTipsetVectors(t testing.TB) []*schema.Vector {
 }
 
 // buildCAR builds v's chain and returns it as chain CAR bytes.
-func buildCAR(t testing.TB, v *schema.Vector) (*Built, []byte) {
+func buildCAR(t testing.TB, v *schema.Vector) (*chainbuild.Chain, []byte) {
 	t.Helper()
-	b, err := BuildChain(context.Background(), v, v.Pre.Variants[0])
+	b, err := chainbuild.Build(context.Background(), v, v.Pre.Variants[0])
 	if err != nil {
 		t.Fatalf("%s: %v", v.Path, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/chain/chaintest"
+	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
@@ -34,7 +35,7 @@ func corpusVector(t testing.TB, name string) *schema.Vector {
 }
 
 // executed returns the messages a built chain's last vector tipset ran.
-func executed(t testing.TB, src chain.Source, b *Built) []chain.ParentMessage {
+func executed(t testing.TB, src chain.Source, b *chainbuild.Chain) []chain.ParentMessage {
 	t.Helper()
 	msgs, err := src.ParentMessages(context.Background(), b.Head.Cids()[0])
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -21,7 +22,7 @@ func TestCommittedExtractionsDoNotDrift(t *testing.T) {
 	shared := testcorpus.Shared(t)
 	dir := filepath.Join(testcorpus.RepoRoot(t), "corpus", "extracted-tvx")
 	ctx := context.Background()
-	source := func(name string, opts ...chain.Option) (*Built, *chain.CARSource) {
+	source := func(name string, opts ...chain.Option) (*chainbuild.Chain, *chain.CARSource) {
 		v, err := schema.LoadFile(filepath.Join(shared, name))
 		if err != nil {
 			t.Fatal(err)

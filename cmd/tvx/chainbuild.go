@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/chain"
-	"github.com/tvx-project/tvx/extract"
+	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/schema"
 )
@@ -69,7 +69,7 @@ func runChainBuild(c *cli.Context) error {
 			return usageErr("%s has no variant %q", v.Path, id)
 		}
 	}
-	built, err := extract.BuildChain(c.Context, v, variant)
+	built, err := chainbuild.Build(c.Context, v, variant)
 	if err != nil {
 		return badInput(err)
 	}

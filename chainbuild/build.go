@@ -1,11 +1,10 @@
-package extract
+package chainbuild
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"github.com/tvx-project/tvx/protocol"
 	"io"
 
 	"github.com/filecoin-project/go-address"
@@ -18,13 +17,13 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
-	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/actors"
-	"github.com/tvx-project/tvx/vm/chaos"
 )
 
-// Chain-build constants: the timing of the chains BuildChain makes is
+// Chain-build constants: the timing of the chains Build makes is
 // mainnet's, so heights map to the same timestamps and drand rounds.
 const (
 	buildGenesisTime = 1598306400
@@ -37,8 +36,8 @@ const (
 	buildTicketTries = 1 << 20
 )
 
-// Built is a chain made from a tipset vector.
-type Built struct {
+// Chain is a chain made from a tipset vector.
+type Chain struct {
 	// Head is the last tipset: the child of the vector's last tipset,
 	// whose header commits to its results.
 	Head *chain.TipSet
@@ -58,22 +57,22 @@ type Built struct {
 
 // Blocks returns every block of the chain (headers, messages, receipts,
 // state), sorted by CID bytes.
-func (b *Built) Blocks() []blocks.Block { return b.blocks.All() }
+func (b *Chain) Blocks() []blocks.Block { return b.blocks.All() }
 
 // WriteCAR writes the chain as a chain CAR (CARv1, roots = the head's
 // blocks), deterministically.
-func (b *Built) WriteCAR(w io.Writer) error {
+func (b *Chain) WriteCAR(w io.Writer) error {
 	return chain.WriteCAR(w, b.Head.Cids(), b.blocks.All())
 }
 
 // Source serves the built chain in memory.
-func (b *Built) Source(opts ...chain.Option) *chain.BlockSource {
+func (b *Chain) Source(opts ...chain.Option) *chain.BlockSource {
 	head := b.Head
 	return chain.NewBlockSource(b.blocks, func() *chain.TipSet { return head }, opts...)
 }
 
-// BuildChain runs the tipsets of a tipset vector's variant on the VM and
-// makes the chain they form. Tipset i sits at the variant's epoch plus its
+// Build runs the tipsets of a tipset vector's variant on an executor (see
+// WithExecutor) and makes the chain they form. Tipset i sits at the variant's epoch plus its
 // epoch_offset (skipped heights are null rounds), with the vector's blocks,
 // miners, win counts and base fees; each header commits to the state and
 // receipts its parent's execution produced, and a final tipset commits to
@@ -90,7 +89,11 @@ func (b *Built) Source(opts ...chain.Option) *chain.BlockSource {
 // a chain's randomness is a hash of its tickets and cannot be made to
 // match recorded values. A vector that draws randomness may therefore end
 // elsewhere than its postconditions; Mismatches says so.
-func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (*Built, error) {
+func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts ...Option) (*Chain, error) {
+	cfg := config{exec: driver.DefaultExecutor()}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if v.Class != schema.ClassTipset {
 		return nil, fmt.Errorf("chain build: %s is a %s vector; only tipset vectors describe a chain", v.Path, v.Class)
 	}
@@ -102,23 +105,13 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 	if _, err := bs.ImportCAR(bytes.NewReader(raw)); err != nil {
 		return nil, fmt.Errorf("chain build: %s: %w", v.Path, err)
 	}
-	reg, err := actors.NewBuiltinRegistry()
-	if err != nil {
-		return nil, fmt.Errorf("chain build: %w", err)
-	}
-	if v.ChaosActor() {
-		reg = reg.Clone()
-		if err := reg.Register(0, true, chaos.Actor{}); err != nil {
-			return nil, fmt.Errorf("chain build: chaos actor: %w", err)
-		}
-	}
 	nv := network.Version(variant.NetworkVersion)
 	cs := big.Zero()
 	if v.Pre.CircSupply != nil {
 		cs = big.NewFromGo(v.Pre.CircSupply)
 	}
 	base := abi.ChainEpoch(variant.Epoch)
-	out := &Built{NetworkVersion: nv, blocks: bs}
+	out := &Chain{NetworkVersion: nv, blocks: bs}
 	if len(v.Randomness) > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("the vector records %d randomness value(s); the chain draws from its own tickets instead", len(v.Randomness)))
 	}
@@ -184,19 +177,23 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 			return nil, fmt.Errorf("chain build: tipset %d: %w", i, err)
 		}
 		head = ts
-		vblocks := make([]vm.TipsetBlock, len(specs))
+		eblocks := make([]executor.Block, len(specs))
 		for j, s := range specs {
-			if vblocks[j], err = s.vmBlock(); err != nil {
+			if eblocks[j], err = s.executorBlock(); err != nil {
 				return nil, fmt.Errorf("chain build: tipset %d block %d: %w", i, j, err)
 			}
 		}
-		res, err := vm.ApplyTipset(ctx, bs, vm.Tipset{ParentState: root, ParentEpoch: parentEpoch, Epoch: epoch, Blocks: vblocks}, vm.Config{
-			NetworkVersion: nv,
-			OnChain:        protocol.Mainnet().Describes(v.Network()),
-			BaseFee:        fee,
-			CircSupply:     cs,
-			Rand:           chain.NewRand(src, ts.Key()),
-			Registry:       reg,
+		res, err := cfg.exec.ApplyTipset(ctx, &executor.Tipset{
+			Params: executor.Params{
+				Store:          bs,
+				NetworkVersion: nv,
+				OnChain:        protocol.Mainnet().Describes(v.Network()),
+				CircSupply:     cs,
+				Rand:           chain.NewRand(src, ts.Key()),
+				ChaosActor:     v.ChaosActor(),
+				Logger:         cfg.log,
+			},
+			ParentRoot: root, ParentEpoch: parentEpoch, Epoch: epoch, BaseFee: fee, Blocks: eblocks,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("chain build: tipset %d (epoch %d): %w", i, epoch, err)
@@ -204,8 +201,8 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 		for _, a := range res.Applied {
 			if next >= len(v.Post.Receipts) {
 				mismatchf("tipset %d: receipt %d: the vector records only %d", i, next, len(v.Post.Receipts))
-			} else if w := v.Post.Receipts[next]; w.ExitCode != int64(a.Result.ExitCode) || !bytes.Equal(w.ReturnValue, a.Result.Return) || w.GasUsed != a.Result.GasUsed {
-				mismatchf("tipset %d: receipt %d: vector (%d, %x, %d), chain (%d, %x, %d)", i, next, w.ExitCode, []byte(w.ReturnValue), w.GasUsed, a.Result.ExitCode, a.Result.Return, a.Result.GasUsed)
+			} else if w := v.Post.Receipts[next]; w.ExitCode != int64(a.ExitCode) || !bytes.Equal(w.ReturnValue, a.Return) || w.GasUsed != a.GasUsed {
+				mismatchf("tipset %d: receipt %d: vector (%d, %x, %d), chain (%d, %x, %d)", i, next, w.ExitCode, []byte(w.ReturnValue), w.GasUsed, a.ExitCode, a.Return, a.GasUsed)
 			}
 			next++
 		}
@@ -213,7 +210,7 @@ func BuildChain(ctx context.Context, v *schema.Vector, variant schema.Variant) (
 			mismatchf("tipset %d: receipts root: vector %s, chain %s", i, v.Post.ReceiptsRoots[i], res.ReceiptsRoot)
 		}
 		out.Tipsets = append(out.Tipsets, ts)
-		root, receipts = res.StateRoot, res.ReceiptsRoot
+		root, receipts = res.PostRoot, res.ReceiptsRoot
 	}
 	if next != len(v.Post.Receipts) {
 		mismatchf("receipts: the vector records %d, the chain produced %d", len(v.Post.Receipts), next)
@@ -278,31 +275,24 @@ func (s *blockSpec) add(raw []byte) error {
 	return nil
 }
 
-// vmBlock is the block as the VM executes it, built from the bytes the
-// chain stores, exactly as an extraction will read them back.
-func (s *blockSpec) vmBlock() (vm.TipsetBlock, error) {
-	out := vm.TipsetBlock{Miner: s.miner, WinCount: s.win}
+// executorBlock is the block as an executor runs it: the bytes the chain
+// stores (BLS-list messages bare, then the signed ones), exactly as an
+// extraction will read them back.
+func (s *blockSpec) executorBlock() (executor.Block, error) {
+	out := executor.Block{Miner: s.miner, WinCount: s.win}
 	for _, m := range s.bls {
 		raw, err := m.Serialize()
 		if err != nil {
 			return out, err
 		}
-		bm, err := vm.DecodeBlockMessage(raw)
-		if err != nil {
-			return out, err
-		}
-		out.BLSMessages = append(out.BLSMessages, bm)
+		out.Messages = append(out.Messages, raw)
 	}
 	for _, sm := range s.secp {
 		raw, err := sm.Bytes()
 		if err != nil {
 			return out, err
 		}
-		bm, err := vm.DecodeBlockMessage(raw)
-		if err != nil {
-			return out, err
-		}
-		out.SecpMessages = append(out.SecpMessages, bm)
+		out.Messages = append(out.Messages, raw)
 	}
 	return out, nil
 }
