@@ -21,6 +21,7 @@ import (
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm/actorpolicy"
 )
 
 // Chain-build constants: the timing of the chains Build makes is
@@ -97,6 +98,13 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 	if v.Class != schema.ClassTipset {
 		return nil, fmt.Errorf("chain build: %s is a %s vector; only tipset vectors describe a chain", v.Path, v.Class)
 	}
+	// The vector's messages run under its network's actor policy, as the
+	// driver replays them.
+	policy, err := driver.VectorPolicy(v)
+	if err != nil {
+		return nil, fmt.Errorf("chain build: %w", err)
+	}
+	defer actorpolicy.Hold(policy)()
 	raw, err := v.CARv1(0)
 	if err != nil {
 		return nil, fmt.Errorf("chain build: %w", err)
@@ -188,6 +196,8 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 				Store:          bs,
 				NetworkVersion: nv,
 				OnChain:        protocol.Mainnet().Describes(v.Network()),
+				Network:        v.Network(),
+				Policy:         policy,
 				CircSupply:     cs,
 				Rand:           chain.NewRand(src, ts.Key()),
 				ChaosActor:     v.ChaosActor(),

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tvx-project/tvx/corpus"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/statediff"
 )
@@ -40,6 +41,8 @@ type run struct {
 	log    Logger
 	// protocol is the table the variant's network version is looked up in.
 	protocol *protocol.Table
+	// policy is the actor policy the run holds (nil: mainnet's).
+	policy *networks.Policy
 }
 
 // Run replays variant of v and reports the outcome. Vectors hinted incorrect
@@ -62,7 +65,7 @@ func (d *Driver) RunVariants(ctx context.Context, v *schema.Vector, variants []s
 	// process-wide variables; the gate keeps them this vector's network's
 	// for the whole run (see vm/actorpolicy).
 	out := make([]Outcome, len(variants))
-	policy, err := networkPolicy(v)
+	policy, err := VectorPolicy(v)
 	if d.cfg.policy != nil {
 		policy, err = d.cfg.policy, nil
 	}
@@ -74,7 +77,7 @@ func (d *Driver) RunVariants(ctx context.Context, v *schema.Vector, variants []s
 	}
 	defer actorpolicy.Hold(policy)()
 	for i, vr := range variants {
-		out[i] = d.runOne(ctx, v, vr, func() (corpus.Blockstore, error) { return o.open(ctx, d.cfg.source, v) })
+		out[i] = d.runOne(ctx, v, vr, policy, func() (corpus.Blockstore, error) { return o.open(ctx, d.cfg.source, v) })
 	}
 	return out
 }
@@ -116,7 +119,7 @@ func (o *opener) close() {
 }
 
 // runOne is Run with the blocks coming from open.
-func (d *Driver) runOne(ctx context.Context, v *schema.Vector, variant schema.Variant, open func() (corpus.Blockstore, error)) (out Outcome) {
+func (d *Driver) runOne(ctx context.Context, v *schema.Vector, variant schema.Variant, policy *networks.Policy, open func() (corpus.Blockstore, error)) (out Outcome) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -136,7 +139,7 @@ func (d *Driver) runOne(ctx context.Context, v *schema.Vector, variant schema.Va
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
 
-	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: d.cfg.protocol}
+	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: d.cfg.protocol, policy: policy}
 	switch v.Class {
 	case schema.ClassMessage:
 		out = d.execMessageClass(ctx, r)

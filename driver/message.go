@@ -106,6 +106,8 @@ func runParams(r *run) (executor.Params, error) {
 		NetworkVersion: network.Version(r.variant.NetworkVersion),
 		Protocol:       table,
 		OnChain:        table.Describes(v.Network()),
+		Network:        v.Network(),
+		Policy:         r.policy,
 		CircSupply:     vm.TotalFilecoin(),
 		Rand:           rnd,
 		ChaosActor:     v.ChaosActor(),

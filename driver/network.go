@@ -5,14 +5,15 @@ import (
 	"github.com/tvx-project/tvx/schema"
 )
 
-// networkPolicy is the actor policy a vector replays under: that of the
+// VectorPolicy is the actor policy a vector replays under: that of the
 // network its _meta.gen records ("network:<name>"), or for a network tvx
 // has no row for (a devnet) the policy recorded beside it
 // (networks.PolicyRecordPrefix), else mainnet's (nil). A record naming no
 // network tvx knows and no policy (older generators wrote codenames there)
 // also means mainnet. A malformed policy record is an error naming the
-// field.
-func networkPolicy(v *schema.Vector) (*networks.Policy, error) {
+// field. Whatever runs a vector's messages on tvx's Go actors holds
+// vm/actorpolicy for it.
+func VectorPolicy(v *schema.Vector) (*networks.Policy, error) {
 	if v.Meta == nil {
 		return nil, nil
 	}

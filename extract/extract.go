@@ -143,10 +143,12 @@ var ErrSanity = errors.New("replay disagrees with the chain")
 
 // params are the executor parameters of a replay: the chain's network
 // version (its epoch-keyed rules applying: the messages are on chain) and
-// circulating supply, randomness drawn from the chain, the chaos actor when
+// circulating supply, its network and actor policy (held by the caller:
+// holdPolicy), randomness drawn from the chain, the chaos actor when
 // the chain needs it, and the extractor's logger, the same for every replay.
 func (e *Extractor) params(bs *store, nv network.Version, cs abi.TokenAmount, rnd executor.Randomness) executor.Params {
-	return executor.Params{Store: bs, NetworkVersion: nv, OnChain: true, CircSupply: cs, Rand: rnd, ChaosActor: e.cfg.chaos, Logger: e.cfg.log}
+	return executor.Params{Store: bs, NetworkVersion: nv, OnChain: true, Network: e.cfg.network, Policy: e.actorPolicy(),
+		CircSupply: cs, Rand: rnd, ChaosActor: e.cfg.chaos, Logger: e.cfg.log}
 }
 
 // circSupply is the circulating supply on top of key: the source's answer,

@@ -76,6 +76,24 @@ func ParsePolicyRecord(s string) (Policy, error) {
 	return p, nil
 }
 
+// Validate checks what a policy from outside tvx (a record, a protocol
+// request) must satisfy: at least one seal proof type, each one the actors
+// know, and non-negative sizes and delay.
+func (p Policy) Validate() error {
+	if len(p.SupportedSealProofs) == 0 {
+		return fmt.Errorf("seal proof types: none")
+	}
+	for _, sp := range p.SupportedSealProofs {
+		if _, known := abi.SealProofInfos[sp]; !known {
+			return fmt.Errorf("seal proof types: %d is unknown", sp)
+		}
+	}
+	if p.ConsensusMinerMinPower < 0 || p.MinVerifiedDealSize < 0 || p.PreCommitChallengeDelay < 0 {
+		return fmt.Errorf("negative size or delay")
+	}
+	return nil
+}
+
 func parseSeals(v string) ([]abi.RegisteredSealProof, error) {
 	if v == "" {
 		return nil, fmt.Errorf("no seal proof types")

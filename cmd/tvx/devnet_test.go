@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/tvx-project/tvx/chain/chaintest/devnetchain"
 	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm/actorpolicy"
 )
 
 // The acceptance of a devnet: a chain of a network that is not mainnet (2
@@ -21,7 +23,8 @@ import (
 // a user runs it against `lotus daemon` (FULLNODE_API_INFO, a read token):
 // each passes the extraction's sanity check against the chain, records its
 // network and that network's actor policy, and passes tvx exec, which
-// replays it under that policy. A miner message also extracts with
+// replays it under that policy, in process and through the executor
+// process protocol. A miner message also extracts with
 // --state-retain accessed-actors.
 func TestDevnetSectorMessagesExtractAndPass(t *testing.T) {
 	c, err := devnetchain.Build(context.Background())
@@ -78,6 +81,12 @@ func TestDevnetSectorMessagesExtractAndPass(t *testing.T) {
 		t.Fatalf("tvx exec: %d PASS lines for %d vectors\n%s", got, len(runs), out.String())
 	}
 
+	// Through the executor process protocol the policy travels with each
+	// request: the vectors pass on another process's VM too.
+	if code, out, errs := runTvx(t, "", "exec", "--executor", serveCommand(t), dir); code != exitOK || strings.Count(out, "PASS") < len(runs) {
+		t.Fatalf("tvx exec --executor 'tvx executor serve': exit %d\n%s%s", code, out, errs)
+	}
+
 	// Without its policy record the PreCommitSector vector replays under
 	// mainnet's policy, which refuses 2 KiB sectors.
 	raw, err := os.ReadFile(filepath.Join(dir, "PreCommitSector-accessed-cids.json"))
@@ -109,5 +118,37 @@ func TestDevnetSectorMessagesExtractAndPass(t *testing.T) {
 	app = newApp(strings.NewReader(""), &out, &errw)
 	if err := app.Run([]string{"tvx", "exec", stripped}); err == nil || !strings.Contains(out.String(), "unsupported seal proof type 5") {
 		t.Fatalf("a 2 KiB pre-commit under mainnet's policy: %v\n%s", err, out.String())
+	}
+}
+
+// tvx chain build holds the policy of the network a vector records: the
+// devnet's PreCommitSector tipset, extracted from its node, builds into a
+// chain that reproduces the vector (under mainnet's policy the 2 KiB
+// pre-commit would fail and the chain would differ).
+func TestDevnetTipsetChainBuild(t *testing.T) {
+	c, err := devnetchain.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := c.Server("")
+	defer srv.Close()
+	t.Setenv("FULLNODE_API_INFO", srv.Multiaddr())
+	src := c.Source()
+	look, err := src.SearchMessage(context.Background(), c.Head.Key(), c.Messages["PreCommitSector"], -1, false)
+	if err != nil || look == nil {
+		t.Fatalf("PreCommitSector not found: %v", err)
+	}
+	dir := t.TempDir()
+	tv := filepath.Join(dir, "tipset.json")
+	h := fmt.Sprint(look.Height - 1)
+	if code, _, errs := runExtractCLI(t, "extract", "--class", "tipset", "--height", h, "--out", tv); code != exitOK {
+		t.Fatalf("extract tipset %s: exit %d\n%s", h, code, errs)
+	}
+	car := filepath.Join(dir, "chain.car")
+	// Leave the actors' variables at mainnet's policy, as another run
+	// would, so the build must set the devnet's itself.
+	actorpolicy.Hold(nil)()
+	if code, _, errs := runExtractCLI(t, "chain", "build", tv, "--out", car); code != exitOK {
+		t.Fatalf("chain build: exit %d\n%s", code, errs)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/driver/trace"
+	"github.com/tvx-project/tvx/networks"
 )
 
 // Executor applies messages and tipsets. One Executor may serve many runs
@@ -82,6 +83,17 @@ type Params struct {
 	// network's epoch-keyed rules apply; otherwise those in force when the
 	// version activated (protocol.Table.Resolve).
 	OnChain bool
+	// Network names the network the vector comes from, as its _meta.gen
+	// records it ("" when it records none).
+	Network string
+	// Policy is the actor policy of that network where it differs from
+	// mainnet's (supported proof types, consensus minimum power,
+	// pre-commit challenge delay); nil means mainnet's. tvx's Go actors
+	// read it from specs-actors' process-wide variables, so an in-process
+	// caller of driver/legacy holds vm/actorpolicy for it around its calls
+	// (the driver and extraction do); `tvx executor serve` holds it for
+	// each request it is sent.
+	Policy *networks.Policy
 	// CircSupply is the circulating supply actors see.
 	CircSupply abi.TokenAmount
 	// Rand supplies randomness.

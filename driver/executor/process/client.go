@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -401,7 +402,18 @@ func answerRandomness(ctx context.Context, rnd executor.Randomness, q *envelope)
 }
 
 func paramsWire(p executor.Params) *wireParams {
-	return &wireParams{NetworkVersion: uint(p.NetworkVersion), CircSupply: amountWire(p.CircSupply), ChaosActor: p.ChaosActor, OnChain: p.OnChain}
+	w := &wireParams{NetworkVersion: uint(p.NetworkVersion), CircSupply: amountWire(p.CircSupply), ChaosActor: p.ChaosActor, OnChain: p.OnChain, Network: p.Network}
+	if p.Policy != nil {
+		w.Policy = &wirePolicy{
+			ConsensusMinerMinPower:  strconv.FormatInt(p.Policy.ConsensusMinerMinPower, 10),
+			MinVerifiedDealSize:     strconv.FormatInt(p.Policy.MinVerifiedDealSize, 10),
+			PreCommitChallengeDelay: int64(p.Policy.PreCommitChallengeDelay),
+		}
+		for _, sp := range p.Policy.SupportedSealProofs {
+			w.Policy.SealProofs = append(w.Policy.SealProofs, int64(sp))
+		}
+	}
+	return w
 }
 
 // ApplyMessage implements executor.Executor.

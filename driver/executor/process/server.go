@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/filecoin-project/go-address"
@@ -18,6 +19,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/vm/actorpolicy"
 )
 
 // maxLine bounds one protocol line (a request carrying a tipset's messages,
@@ -177,6 +180,10 @@ func (s *server) handle(ctx context.Context, req *envelope, ch chan *envelope) *
 	}
 	params.Store = store
 	params.Rand = remoteRand{s: s, id: req.ID, ch: ch}
+	// tvx's Go actors read the network's policy from process-wide
+	// variables: the request holds them at its policy while it runs
+	// (requests of one policy run concurrently, another waits).
+	defer actorpolicy.Hold(params.Policy)()
 
 	out := &envelope{Type: typeResult, ID: req.ID}
 	switch req.Type {
@@ -259,7 +266,32 @@ func decodeParams(p *wireParams) (executor.Params, error) {
 	if err != nil {
 		return executor.Params{}, err
 	}
-	return executor.Params{NetworkVersion: network.Version(p.NetworkVersion), CircSupply: cs, ChaosActor: p.ChaosActor, OnChain: p.OnChain}, nil
+	out := executor.Params{NetworkVersion: network.Version(p.NetworkVersion), CircSupply: cs, ChaosActor: p.ChaosActor, OnChain: p.OnChain, Network: p.Network}
+	if p.Policy != nil {
+		if out.Policy, err = decodePolicy(p.Policy); err != nil {
+			return executor.Params{}, fmt.Errorf("field params.policy: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func decodePolicy(w *wirePolicy) (*networks.Policy, error) {
+	var p networks.Policy
+	for _, sp := range w.SealProofs {
+		p.SupportedSealProofs = append(p.SupportedSealProofs, abi.RegisteredSealProof(sp))
+	}
+	var err error
+	if p.ConsensusMinerMinPower, err = strconv.ParseInt(w.ConsensusMinerMinPower, 10, 64); err != nil {
+		return nil, fmt.Errorf("consensus_miner_min_power: %q is not a decimal integer", w.ConsensusMinerMinPower)
+	}
+	if p.MinVerifiedDealSize, err = strconv.ParseInt(w.MinVerifiedDealSize, 10, 64); err != nil {
+		return nil, fmt.Errorf("min_verified_deal_size: %q is not a decimal integer", w.MinVerifiedDealSize)
+	}
+	p.PreCommitChallengeDelay = abi.ChainEpoch(w.PreCommitChallengeDelay)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 func decodeMessageRequest(req *envelope) (*executor.Message, error) {

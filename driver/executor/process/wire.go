@@ -84,6 +84,18 @@ type wireParams struct {
 	CircSupply     string `json:"circ_supply"`
 	ChaosActor     bool   `json:"chaos_actor,omitempty"`
 	OnChain        bool   `json:"on_chain,omitempty"`
+	// Network and Policy: executor.Params' (absent for mainnet's policy).
+	Network string      `json:"network,omitempty"`
+	Policy  *wirePolicy `json:"policy,omitempty"`
+}
+
+// wirePolicy is a networks.Policy: seal proof types by number, sizes in
+// bytes (decimal strings, as amounts are), the delay in epochs.
+type wirePolicy struct {
+	SealProofs              []int64 `json:"seal_proofs"`
+	ConsensusMinerMinPower  string  `json:"consensus_miner_min_power"`
+	MinVerifiedDealSize     string  `json:"min_verified_deal_size"`
+	PreCommitChallengeDelay int64   `json:"pre_commit_challenge_delay"`
 }
 
 type wireBlock struct {
