@@ -212,7 +212,7 @@ func (e *Extractor) check(ctx context.Context, v *schema.Vector) error {
 		return nil
 	}
 	// Round-trip through JSON so the check sees exactly what a file holds.
-	b, err := Marshal(v)
+	b, err := schema.Marshal(v)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func TestFallbackBlockstore(t *testing.T) {
 	if thin.CAR, err = vectorCAR(ctx, t.TempDir(), br.Roots, kept); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Marshal(&thin)
+	b, _ := schema.Marshal(&thin)
 	tv, err := schema.Decode("thin", b)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestFallbackBlockstore(t *testing.T) {
 	if alone.Status == driver.Pass {
 		t.Fatalf("a vector missing %d blocks passed without a fallback", dropped)
 	}
-	fb := NewFallback(src)
+	fb := corpus.NewFallback(src)
 	out := driver.New(driver.WithSource(fb.Wrap(corpus.Memory{}))).Run(ctx, tv, tv.Pre.Variants[0])
 	if out.Status != driver.Pass {
 		t.Fatalf("with the fallback: %s: %s", out.Status, out.Reason)

@@ -67,7 +67,7 @@ func openCAR(t testing.TB, car []byte, opts ...chain.Option) *chain.CARSource {
 // the test unless all pass.
 func mustPass(t testing.TB, v *schema.Vector) {
 	t.Helper()
-	b, err := Marshal(v)
+	b, err := schema.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

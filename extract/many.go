@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/tvx-project/tvx/builtin"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -18,7 +17,9 @@ import (
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	mh "github.com/multiformats/go-multihash"
 
+	"github.com/tvx-project/tvx/builtin"
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm/state"
 )
 
@@ -295,7 +296,7 @@ func (e *Extractor) Many(ctx context.Context, cs []Candidate, outdir, batch stri
 				if got := res.Vector.Post.Receipts[0].ExitCode; got != int64(c.ExitCode) {
 					err = fmt.Errorf("listed with exit code %d, the chain's receipt has %d", c.ExitCode, got)
 				} else {
-					err = WriteFile(path, res.Vector)
+					err = schema.WriteFile(path, res.Vector)
 				}
 			}
 			r.Precursors, r.Err = pre, err

@@ -226,7 +226,7 @@ func TestSourcesGiveIdenticalVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Marshal(ts[0].Vector)
+		b, err := schema.Marshal(ts[0].Vector)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +237,7 @@ func TestSourcesGiveIdenticalVectors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := Marshal(r.Vector)
+				b, err := schema.Marshal(r.Vector)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -36,7 +36,7 @@ func TestCommittedExtractionsDoNotDrift(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := Marshal(v)
+		got, err := schema.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}

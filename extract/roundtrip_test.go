@@ -78,8 +78,8 @@ func TestCorpusTipsetRoundTrip(t *testing.T) {
 				if len(each) == 1 {
 					// One tipset: the unsquashed vector must be the
 					// squashed one, byte for byte, so it passes too.
-					a, _ := Marshal(sv)
-					b, _ := Marshal(r.Vector)
+					a, _ := schema.Marshal(sv)
+					b, _ := schema.Marshal(r.Vector)
 					if !bytes.Equal(a, b) {
 						t.Fatalf("one-tipset range: squashed and unsquashed vectors differ")
 					}

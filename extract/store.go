@@ -9,7 +9,6 @@ import (
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-	ipld "github.com/ipfs/go-ipld-format"
 	mh "github.com/multiformats/go-multihash"
 
 	"github.com/tvx-project/tvx/chain"
@@ -139,9 +138,4 @@ func (s *store) stopTrace() []blocks.Block {
 
 func sortBlocks(bs []blocks.Block) {
 	sort.Slice(bs, func(i, j int) bool { return bytes.Compare(bs[i].Cid().Bytes(), bs[j].Cid().Bytes()) < 0 })
-}
-
-// notFound reports whether err means a missing block.
-func notFound(err error) bool {
-	return ipld.IsNotFound(err)
 }

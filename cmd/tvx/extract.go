@@ -287,7 +287,7 @@ func extractTipsets(ctx context.Context, c *cli.Context, src chain.Source, label
 			return usageErr("an unsquashed range needs --out DIR")
 		}
 		for _, r := range res {
-			if err := extract.WriteFile(filepath.Join(dir, r.Vector.ID()+".json"), r.Vector); err != nil {
+			if err := schema.WriteFile(filepath.Join(dir, r.Vector.ID()+".json"), r.Vector); err != nil {
 				return ioTrouble(err)
 			}
 		}
@@ -300,14 +300,14 @@ func extractTipsets(ctx context.Context, c *cli.Context, src chain.Source, label
 // writeVectorOut writes v to path atomically, or to stdout when path is "".
 func writeVectorOut(c *cli.Context, path string, v *schema.Vector) error {
 	if path == "" {
-		b, err := extract.Marshal(v)
+		b, err := schema.Marshal(v)
 		if err != nil {
 			return err
 		}
 		_, err = c.App.Writer.Write(b)
 		return ioTrouble(err)
 	}
-	return ioTrouble(extract.WriteFile(path, v))
+	return ioTrouble(schema.WriteFile(path, v))
 }
 
 // splitRange splits "A..B" (or a single "A", meaning A..A).

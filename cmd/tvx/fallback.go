@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tvx-project/tvx/chain"
-	"github.com/tvx-project/tvx/extract"
+	"github.com/tvx-project/tvx/corpus"
 )
 
 // fallbackFlags are `tvx exec`'s flags for serving blocks a vector's CAR
@@ -25,7 +25,7 @@ func fallbackFlags() []cli.Flag {
 // openFallback opens the fallback blockstore the flags ask for, or returns
 // nil when they ask for none. Wrap the driver's corpus.Source with
 // fb.Wrap, and report fb.Fetched() after the run; call cleanup when done.
-func openFallback(c *cli.Context) (fb *extract.Fallback, cleanup func(), err error) {
+func openFallback(c *cli.Context) (fb *corpus.Fallback, cleanup func(), err error) {
 	carPath, repo := c.String("fallback-car"), c.String("fallback-repo")
 	if !c.Bool("fallback-blockstore") && carPath == "" && repo == "" {
 		return nil, func() {}, nil
@@ -51,10 +51,10 @@ func openFallback(c *cli.Context) (fb *extract.Fallback, cleanup func(), err err
 		}
 		src = s
 	}
-	return extract.NewFallback(src), func() { src.Close() }, nil
+	return corpus.NewFallback(src), func() { src.Close() }, nil
 }
 
 // fallbackSummary is the report line about a run's fallback fetches.
-func fallbackSummary(fb *extract.Fallback) string {
+func fallbackSummary(fb *corpus.Fallback) string {
 	return fmt.Sprintf("%d blocks fetched from the chain source", fb.Fetched())
 }

@@ -1,4 +1,4 @@
-package extract
+package corpus
 
 import (
 	"context"
@@ -9,11 +9,17 @@ import (
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
 
-	"github.com/tvx-project/tvx/chain"
-	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/schema"
 )
+
+// BlockGetter is where a Fallback fetches blocks: a chain source (a Lotus
+// node or a chain CAR, package chain). A block it does not hold is an
+// error satisfying go-ipld-format's IsNotFound.
+type BlockGetter interface {
+	Get(ctx context.Context, c cid.Cid) (blocks.Block, error)
+}
 
 // Fallback serves blocks a vector's CAR lacks from a chain source, as
 // Lotus's `tvx exec --fallback-blockstore` does with a node: for vectors
@@ -21,7 +27,7 @@ import (
 // Fetched blocks are counted so a report can say how much a run relied on
 // the chain. It is safe for concurrent use.
 type Fallback struct {
-	src     chain.Source
+	src     BlockGetter
 	fetched atomic.Int64
 
 	mu    sync.Mutex
@@ -29,26 +35,26 @@ type Fallback struct {
 }
 
 // NewFallback serves missing blocks from src.
-func NewFallback(src chain.Source) *Fallback {
+func NewFallback(src BlockGetter) *Fallback {
 	return &Fallback{src: src, cache: map[cid.Cid]blocks.Block{}}
 }
 
 // Fetched is the number of distinct blocks fetched from the chain source.
 func (f *Fallback) Fetched() int64 { return f.fetched.Load() }
 
-// Wrap returns a corpus.Source that opens vectors with base and falls back
+// Wrap returns a Source that opens vectors with base and falls back
 // to the chain source for blocks their CARs lack, including the pre-state
 // root itself.
-func (f *Fallback) Wrap(base corpus.Source) corpus.Source {
+func (f *Fallback) Wrap(base Source) Source {
 	return fallbackSource{f: f, base: base}
 }
 
 type fallbackSource struct {
 	f    *Fallback
-	base corpus.Source
+	base Source
 }
 
-func (s fallbackSource) Open(ctx context.Context, v *schema.Vector) (corpus.Blockstore, func(), error) {
+func (s fallbackSource) Open(ctx context.Context, v *schema.Vector) (Blockstore, func(), error) {
 	bs, release, err := s.base.Open(ctx, v)
 	var se *schema.Error
 	if err != nil && errors.As(err, &se) && se.Field == "preconditions.state_tree.root_cid" {
@@ -58,7 +64,7 @@ func (s fallbackSource) Open(ctx context.Context, v *schema.Vector) (corpus.Bloc
 		if cerr != nil {
 			return nil, nil, cerr
 		}
-		ro, oerr := corpus.OpenCAR(raw)
+		ro, oerr := OpenCAR(raw)
 		if oerr != nil {
 			return nil, nil, &schema.Error{File: v.Path, Field: "car", Err: oerr}
 		}
@@ -72,7 +78,7 @@ func (s fallbackSource) Open(ctx context.Context, v *schema.Vector) (corpus.Bloc
 
 // fallbackStore is a vector's blockstore with the chain behind it.
 type fallbackStore struct {
-	corpus.Blockstore
+	Blockstore
 	f *Fallback
 }
 
@@ -99,7 +105,7 @@ func (s *fallbackStore) fetch(ctx context.Context, c cid.Cid) (blocks.Block, err
 // Get implements the blockstore, fetching what the CAR lacks.
 func (s *fallbackStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 	b, err := s.Blockstore.Get(ctx, c)
-	if err == nil || !notFound(err) {
+	if err == nil || !ipld.IsNotFound(err) {
 		return b, err
 	}
 	return s.fetch(ctx, c)
@@ -112,7 +118,7 @@ func (s *fallbackStore) Has(ctx context.Context, c cid.Cid) (bool, error) {
 		return ok, err
 	}
 	if _, err := s.fetch(ctx, c); err != nil {
-		if errors.Is(err, chain.ErrNotFound) {
+		if ipld.IsNotFound(err) {
 			return false, nil
 		}
 		return false, err
@@ -123,7 +129,7 @@ func (s *fallbackStore) Has(ctx context.Context, c cid.Cid) (bool, error) {
 // GetSize implements the blockstore.
 func (s *fallbackStore) GetSize(ctx context.Context, c cid.Cid) (int, error) {
 	n, err := s.Blockstore.GetSize(ctx, c)
-	if err == nil || !notFound(err) {
+	if err == nil || !ipld.IsNotFound(err) {
 		return n, err
 	}
 	b, err := s.fetch(ctx, c)

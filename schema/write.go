@@ -1,4 +1,4 @@
-package extract
+package schema
 
 import (
 	"encoding/json"
@@ -7,13 +7,12 @@ import (
 	"path/filepath"
 
 	"github.com/tvx-project/tvx/internal/atomicfile"
-	"github.com/tvx-project/tvx/schema"
 )
 
 // Marshal renders a vector as tvx writes vector files: indented JSON with
 // a trailing newline. The encoding depends only on the vector (map keys
 // sorted, no timestamps), so one input always gives the same bytes.
-func Marshal(v *schema.Vector) ([]byte, error) {
+func Marshal(v *Vector) ([]byte, error) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode vector %s: %w", v.ID(), err)
@@ -24,7 +23,7 @@ func Marshal(v *schema.Vector) ([]byte, error) {
 // WriteFile writes v to path atomically (see internal/atomicfile), so a
 // reader, an interrupted run or a full disk never sees half a vector.
 // Parent directories are created as needed.
-func WriteFile(path string, v *schema.Vector) error {
+func WriteFile(path string, v *Vector) error {
 	b, err := Marshal(v)
 	if err != nil {
 		return err
