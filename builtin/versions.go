@@ -316,6 +316,9 @@ func LoadInitState(ctx context.Context, store ipldcbor.IpldStore, code, head cid
 			return f.loadInit(ctx, store, head)
 		}
 	}
+	if isBundleCode(code) {
+		return loadBundleInit(ctx, store, head)
+	}
 	return nil, fmt.Errorf("unknown init actor code %s", code)
 }
 

@@ -37,14 +37,16 @@ func isIdentity(c cid.Cid) bool { return c.Prefix().MhType == mh.IDENTITY }
 // namesNoBlock reports whether a link is a leaf no store holds: an
 // identity CID carries its data inline (actor code), and a sector's sealed
 // or unsealed commitment (codecs fil-commitment-sealed and -unsealed) is a
-// commitment written as a CID, not the address of a block. A walk over
-// state links must neither fetch nor follow them.
+// commitment written as a CID, not the address of a block; from nv16 an
+// actor's code is the raw-codec CID of its Wasm module, which the
+// executor's builtin-actors bundle supplies and no vector carries. A walk
+// over state links must neither fetch nor follow them.
 func namesNoBlock(c cid.Cid) bool {
 	if isIdentity(c) {
 		return true
 	}
 	switch c.Prefix().Codec {
-	case cid.FilCommitmentSealed, cid.FilCommitmentUnsealed:
+	case cid.FilCommitmentSealed, cid.FilCommitmentUnsealed, cid.Raw:
 		return true
 	}
 	return false

@@ -1,0 +1,67 @@
+package fvmtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/extract"
+	"github.com/tvx-project/tvx/schema"
+)
+
+// TestExtractFromFVMChain extracts, from a chain built and executed on the
+// FVM at nv17 (and nv16), each message and the tipsets as vectors —
+// replaying through the default executor, which picks the FVM — and runs
+// every vector through the driver: the extraction's check against the
+// chain's receipts and state roots holds, and the vectors pass.
+func TestExtractFromFVMChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and executes a chain with actor code")
+	}
+	for _, nv := range []uint{16, 17} {
+		ctx := context.Background()
+		w, err := New(ctx, Options{NetworkVersion: nv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := BuildChain(ctx, w)
+		if err != nil {
+			t.Fatalf("nv%d: %v", nv, err)
+		}
+		e := extract.New(c.Source(), extract.WithTempDir(t.TempDir()))
+		var vs []*schema.Vector
+		for _, name := range []string{"CreateMiner", "Send", "PubkeyAddress"} {
+			for _, retain := range []string{extract.RetainAccessedCids, extract.RetainAccessedActors} {
+				res, err := e.Message(ctx, extract.MessageRequest{Message: c.Messages[name], Retain: retain})
+				if err != nil {
+					t.Fatalf("nv%d %s (%s): %v", nv, name, retain, err)
+				}
+				vs = append(vs, res.Vector)
+			}
+		}
+		ts, err := e.Tipsets(ctx, extract.TipsetRequest{Tipsets: c.Tipsets, Squash: true})
+		if err != nil {
+			t.Fatalf("nv%d tipsets: %v", nv, err)
+		}
+		if len(ts) != 1 || len(ts[0].Vector.ApplyTipsets) != len(c.Tipsets) {
+			t.Fatalf("nv%d: %d tipset vectors", nv, len(ts))
+		}
+		vs = append(vs, ts[0].Vector)
+		for _, v := range vs {
+			if got := v.Pre.Variants[0].NetworkVersion; got != nv {
+				t.Errorf("nv%d %s: variant at nv%d", nv, v.Meta.ID, got)
+			}
+			b, err := schema.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rv, err := schema.Decode(v.Meta.ID, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o := driver.New().Run(ctx, rv, rv.Pre.Variants[0]); o.Status != driver.Pass {
+				t.Errorf("nv%d %s: %s: %s", nv, v.Meta.ID, o.Status, o.Reason)
+			}
+		}
+	}
+}
