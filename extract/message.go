@@ -8,6 +8,7 @@ import (
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/network"
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
@@ -70,140 +71,41 @@ type MessageResult struct {
 	Mismatch string
 }
 
-// Message extracts one message vector.
+// Message extracts one message vector: it finds where the chain executed
+// the message, replays the chosen precursors and then the message on the
+// inclusion tipset's parent state, checks the receipt against the chain's,
+// keeps the state the retention policy asks for, and assembles the vector.
 func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageResult, error) {
 	defer e.holdPolicy()()
-	if !req.Message.Defined() {
-		return nil, errors.New("extract message: no message CID")
+	if err := req.normalize(); err != nil {
+		return nil, fmt.Errorf("extract message: %w", err)
 	}
-	switch req.Precursors {
-	case "":
-		req.Precursors = PrecursorsSender
-	case PrecursorsAll, PrecursorsSender, PrecursorsParticipants:
-	default:
-		return nil, fmt.Errorf("extract message: unknown precursor selection %q (want %s, %s or %s)", req.Precursors, PrecursorsSender, PrecursorsAll, PrecursorsParticipants)
-	}
-	switch req.Retain {
-	case "":
-		req.Retain = RetainAccessedCids
-	case RetainAccessedCids, RetainAccessedActors:
-	default:
-		return nil, fmt.Errorf("extract message: unknown state retention %q (want %s or %s)", req.Retain, RetainAccessedCids, RetainAccessedActors)
-	}
-	if req.ID == "" {
-		req.ID = "msg-" + req.Message.String()
-	}
-
-	msg, err := e.src.Message(ctx, req.Message)
+	site, err := e.findExecution(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
-	incl, exec, err := e.locate(ctx, req)
+	run, err := e.messageRun(ctx, site)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
-	e.cfg.log.Logf("message %s: included at %d %s, executed by %d %s", req.Message, incl.Height(), incl.Key(), exec.Height(), exec.Key())
-
-	executed, err := e.src.ParentMessages(ctx, exec.Cids()[0])
-	if err != nil {
-		return nil, fmt.Errorf("extract message %s: executed messages: %w", req.Message, err)
-	}
-	receipts, err := e.src.ParentReceipts(ctx, exec.Cids()[0])
-	if err != nil {
-		return nil, fmt.Errorf("extract message %s: receipts: %w", req.Message, err)
-	}
-	if len(receipts) != len(executed) {
-		return nil, fmt.Errorf("extract message %s: %d receipts for %d executed messages", req.Message, len(receipts), len(executed))
-	}
-	target := -1
-	for i, pm := range executed {
-		if pm.Cid == req.Message {
-			target = i
-			break
-		}
-		if c, err := pm.Message.Cid(); err == nil && c == req.Message {
-			target = i
-			break
-		}
-	}
-	if target < 0 {
-		return nil, fmt.Errorf("extract message %s: not among the %d messages tipset %d executed", req.Message, len(executed), incl.Height())
-	}
-	lengths, err := e.chainLengths(ctx, incl)
+	base, n, err := e.applyPrecursors(ctx, run, site, req.Precursors)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
-
-	epoch := incl.Height()
-	nv, err := e.src.NetworkVersion(ctx, epoch)
-	if err != nil {
-		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-	}
-	cs, knownCS, err := e.circSupply(ctx, incl.Key(), schema.ClassMessage)
-	if err != nil {
-		return nil, fmt.Errorf("extract message %s: circulating supply: %w", req.Message, err)
-	}
-	bs := newStore(e.src)
-	root := incl.ParentState()
-	precursors := selectPrecursors(req.Precursors, executed[:target], msg)
-	for _, pm := range precursors {
-		if _, ok := lengths[pm.Cid]; !ok {
-			return nil, fmt.Errorf("extract message %s: precursor %s is in no block of tipset %d", req.Message, pm.Cid, incl.Height())
-		}
-		raw, err := pm.Message.Serialize()
-		if err != nil {
-			return nil, fmt.Errorf("extract message %s: precursor %s: %w", req.Message, pm.Cid, err)
-		}
-		res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
-			Params: e.params(bs, nv, cs, chain.NewRand(e.src, incl.Key())),
-			Root:   root, Epoch: epoch, BaseFee: incl.ParentBaseFee(), Bytes: raw,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("extract message %s: precursor %s: %w", req.Message, pm.Cid, err)
-		}
-		root = res.PostRoot
-	}
-	e.cfg.log.Logf("message %s: %d precursor(s) (%s), base state %s", req.Message, len(precursors), req.Precursors, root)
-
-	vmsg, err := toVM(msg)
+	e.cfg.log.Logf("message %s: %d precursor(s) (%s), base state %s", req.Message, n, req.Precursors, base)
+	raw, err := e.targetBytes(site)
 	if err != nil {
 		return nil, err
 	}
-	// The runner prices inclusion from the message alone; the chain from
-	// the bytes the block stored. They agree unless a secp256k1 message
-	// names its sender by ID, which the sanity check then reports.
-	runnerLen, err := vmsg.ChainLength()
-	if err != nil {
-		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-	}
-	if n := lengths[executed[target].Cid]; n != runnerLen {
-		e.cfg.log.Logf("message %s: the chain stored %d bytes, a runner prices %d", req.Message, n, runnerLen)
-	}
 
-	raw, err := vmsg.Serialize()
-	if err != nil {
-		return nil, err
-	}
-	rec := newRandRecords()
-	replay := func(pre cid.Cid) (*executor.MessageResult, cid.Cid, error) {
-		res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
-			Params: e.params(bs, nv, cs, rec.forTipset(e.src, incl.Key(), e.cfg.beaconRound)),
-			Root:   pre, Epoch: epoch, BaseFee: incl.ParentBaseFee(), Bytes: raw,
-		})
-		if err != nil {
-			return nil, cid.Undef, err
-		}
-		return res, res.PostRoot, nil
-	}
-
-	bs.startTrace()
-	res, post, err := replay(root)
-	traced := bs.stopTrace()
+	run.bs.startTrace()
+	full, err := e.replayTarget(ctx, run, site, base, raw)
+	traced := run.bs.stopTrace()
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: replay: %w", req.Message, err)
 	}
-	out := &MessageResult{Inclusion: incl, Execution: exec, Precursors: len(precursors), ChainResult: receipts[target]}
-	if mm := receiptMismatch(receipts[target], res.Receipt, res.Error); mm != "" {
+	out := &MessageResult{Inclusion: site.incl, Execution: site.exec, Precursors: n, ChainResult: site.receipt()}
+	if mm := receiptMismatch(site.receipt(), full.res.Receipt, full.res.Error); mm != "" {
 		if !req.IgnoreSanityChecks {
 			return nil, fmt.Errorf("extract message %s: %w: %s", req.Message, ErrSanity, mm)
 		}
@@ -211,50 +113,252 @@ func (e *Extractor) Message(ctx context.Context, req MessageRequest) (*MessageRe
 		out.Mismatch = mm
 	}
 
-	pre, blks := root, traced
-	if req.Retain == RetainAccessedActors {
-		full := res
-		for _, wide := range []bool{false, true} {
-			pre, err = e.maskedState(ctx, bs, root, post, traced, vmsg, wide)
-			if err != nil {
-				return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-			}
-			rec = newRandRecords()
-			res, post, err = replay(pre)
-			if err != nil {
-				return nil, fmt.Errorf("extract message %s: replay on masked state: %w", req.Message, err)
-			}
-			if res.ExitCode == full.ExitCode && res.GasUsed == full.GasUsed && string(res.Return) == string(full.Return) {
-				break
-			}
-			e.cfg.log.Logf("message %s: the masked state changes the outcome; keeping every candidate actor", req.Message)
-		}
-		if mm := receiptMismatch(receipts[target], res.Receipt, res.Error); mm != "" && out.Mismatch == "" {
-			if !req.IgnoreSanityChecks {
-				return nil, fmt.Errorf("extract message %s: on the masked state: %w: %s", req.Message, ErrSanity, mm)
-			}
-			out.Mismatch = "masked state: " + mm
-		}
-		if blks, err = dagBlocks(ctx, bs, pre, post); err != nil {
-			return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
-		}
+	kept, err := e.retain(ctx, req, run, site, base, raw, full, traced, out)
+	if err != nil {
+		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
-	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{pre, post}, blks)
+	car, err := vectorCAR(ctx, e.cfg.tempDir, []cid.Cid{kept.pre, kept.replay.post}, kept.blocks)
 	if err != nil {
 		return nil, fmt.Errorf("extract message %s: %w", req.Message, err)
 	}
 	v, err := e.messageVector(ctx, req.ID, e.gen(
 		"message:"+req.Message.String(),
-		"inclusion_tipset:"+incl.Key().String(),
-		"execution_tipset:"+exec.Key().String(),
+		"inclusion_tipset:"+site.incl.Key().String(),
+		"execution_tipset:"+site.exec.Key().String(),
 		"precursors:"+req.Precursors,
 		"state_retention:"+req.Retain,
-	), car, rec, nv, epoch, incl.ParentBaseFee(), cs, knownCS, raw, pre, post, res.Receipt)
+	), car, kept.replay.rec, run.nv, run.epoch, site.incl.ParentBaseFee(), run.cs, run.knownCS, raw, kept.pre, kept.replay.post, kept.replay.res.Receipt)
 	if err != nil {
 		return nil, err
 	}
 	out.Vector = v
 	return out, nil
+}
+
+// normalize checks a request and fills in its defaults.
+func (req *MessageRequest) normalize() error {
+	if !req.Message.Defined() {
+		return errors.New("no message CID")
+	}
+	switch req.Precursors {
+	case "":
+		req.Precursors = PrecursorsSender
+	case PrecursorsAll, PrecursorsSender, PrecursorsParticipants:
+	default:
+		return fmt.Errorf("unknown precursor selection %q (want %s, %s or %s)", req.Precursors, PrecursorsSender, PrecursorsAll, PrecursorsParticipants)
+	}
+	switch req.Retain {
+	case "":
+		req.Retain = RetainAccessedCids
+	case RetainAccessedCids, RetainAccessedActors:
+	default:
+		return fmt.Errorf("unknown state retention %q (want %s or %s)", req.Retain, RetainAccessedCids, RetainAccessedActors)
+	}
+	if req.ID == "" {
+		req.ID = "msg-" + req.Message.String()
+	}
+	return nil
+}
+
+// messageSite is where the chain executed a message: the tipset that
+// included it, the child that executed it, everything that child's header
+// commits to having executed, and the message's place among them.
+type messageSite struct {
+	cid        cid.Cid
+	msg        *chain.Message
+	incl, exec *chain.TipSet
+	executed   []chain.ParentMessage
+	receipts   []*chain.MessageReceipt
+	target     int
+	// lengths are the stored sizes of the inclusion tipset's messages,
+	// by the CID the chain knows each by.
+	lengths map[cid.Cid]int
+}
+
+func (s *messageSite) receipt() *chain.MessageReceipt { return s.receipts[s.target] }
+
+// findExecution reads the message and where the source's chain executed
+// it.
+func (e *Extractor) findExecution(ctx context.Context, req MessageRequest) (*messageSite, error) {
+	msg, err := e.src.Message(ctx, req.Message)
+	if err != nil {
+		return nil, err
+	}
+	incl, exec, err := e.locate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	e.cfg.log.Logf("message %s: included at %d %s, executed by %d %s", req.Message, incl.Height(), incl.Key(), exec.Height(), exec.Key())
+
+	site := &messageSite{cid: req.Message, msg: msg, incl: incl, exec: exec, target: -1}
+	if site.executed, err = e.src.ParentMessages(ctx, exec.Cids()[0]); err != nil {
+		return nil, fmt.Errorf("executed messages: %w", err)
+	}
+	if site.receipts, err = e.src.ParentReceipts(ctx, exec.Cids()[0]); err != nil {
+		return nil, fmt.Errorf("receipts: %w", err)
+	}
+	if len(site.receipts) != len(site.executed) {
+		return nil, fmt.Errorf("%d receipts for %d executed messages", len(site.receipts), len(site.executed))
+	}
+	for i, pm := range site.executed {
+		if pm.Cid == req.Message {
+			site.target = i
+			break
+		}
+		if c, err := pm.Message.Cid(); err == nil && c == req.Message {
+			site.target = i
+			break
+		}
+	}
+	if site.target < 0 {
+		return nil, fmt.Errorf("not among the %d messages tipset %d executed", len(site.executed), incl.Height())
+	}
+	if site.lengths, err = e.chainLengths(ctx, incl); err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
+// messageRun is the setting every replay of one extraction shares: the
+// recording blockstore and the chain's protocol parameters at inclusion.
+type messageRun struct {
+	bs      *store
+	epoch   abi.ChainEpoch
+	nv      network.Version
+	cs      abi.TokenAmount
+	knownCS bool
+}
+
+func (e *Extractor) messageRun(ctx context.Context, site *messageSite) (*messageRun, error) {
+	run := &messageRun{epoch: site.incl.Height()}
+	var err error
+	if run.nv, err = e.src.NetworkVersion(ctx, run.epoch); err != nil {
+		return nil, err
+	}
+	if run.cs, run.knownCS, err = e.circSupply(ctx, site.incl.Key(), schema.ClassMessage); err != nil {
+		return nil, fmt.Errorf("circulating supply: %w", err)
+	}
+	run.bs = newStore(e.src)
+	return run, nil
+}
+
+// applyPrecursors applies the selected earlier messages of the tipset to
+// its parent state, returning the state the message runs on and how many
+// were applied.
+func (e *Extractor) applyPrecursors(ctx context.Context, run *messageRun, site *messageSite, mode string) (cid.Cid, int, error) {
+	root := site.incl.ParentState()
+	precursors := selectPrecursors(mode, site.executed[:site.target], site.msg)
+	for _, pm := range precursors {
+		if _, ok := site.lengths[pm.Cid]; !ok {
+			return cid.Undef, 0, fmt.Errorf("precursor %s is in no block of tipset %d", pm.Cid, site.incl.Height())
+		}
+		raw, err := pm.Message.Serialize()
+		if err != nil {
+			return cid.Undef, 0, fmt.Errorf("precursor %s: %w", pm.Cid, err)
+		}
+		res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
+			Params: e.params(run.bs, run.nv, run.cs, chain.NewRand(e.src, site.incl.Key())),
+			Root:   root, Epoch: run.epoch, BaseFee: site.incl.ParentBaseFee(), Bytes: raw,
+		})
+		if err != nil {
+			return cid.Undef, 0, fmt.Errorf("precursor %s: %w", pm.Cid, err)
+		}
+		root = res.PostRoot
+	}
+	return root, len(precursors), nil
+}
+
+// targetBytes is the message as the vector carries it. The runner prices
+// inclusion from the message alone; the chain from the bytes the block
+// stored. They agree unless a secp256k1 message names its sender by ID,
+// which the sanity check then reports.
+func (e *Extractor) targetBytes(site *messageSite) ([]byte, error) {
+	vmsg, err := toVM(site.msg)
+	if err != nil {
+		return nil, err
+	}
+	runnerLen, err := vmsg.ChainLength()
+	if err != nil {
+		return nil, fmt.Errorf("extract message %s: %w", site.cid, err)
+	}
+	if n := site.lengths[site.executed[site.target].Cid]; n != runnerLen {
+		e.cfg.log.Logf("message %s: the chain stored %d bytes, a runner prices %d", site.cid, n, runnerLen)
+	}
+	return vmsg.Serialize()
+}
+
+// replay is one run of the target message and the randomness it drew.
+type replay struct {
+	res  *executor.MessageResult
+	post cid.Cid
+	rec  *randRecords
+}
+
+// replayTarget applies the message on pre, recording the randomness it
+// draws.
+func (e *Extractor) replayTarget(ctx context.Context, run *messageRun, site *messageSite, pre cid.Cid, raw []byte) (*replay, error) {
+	rec := newRandRecords()
+	res, err := e.cfg.exec.ApplyMessage(ctx, &executor.Message{
+		Params: e.params(run.bs, run.nv, run.cs, rec.forTipset(e.src, site.incl.Key(), e.cfg.beaconRound)),
+		Root:   pre, Epoch: run.epoch, BaseFee: site.incl.ParentBaseFee(), Bytes: raw,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &replay{res: res, post: res.PostRoot, rec: rec}, nil
+}
+
+// retained is the state a vector keeps: its pre-state root, the replay on
+// it, and the blocks its CAR holds.
+type retained struct {
+	pre    cid.Cid
+	replay *replay
+	blocks []blocks.Block
+}
+
+// retain applies the retention policy to the replay on base. Accessed
+// CIDs keep what the replay touched; accessed actors mask the state down
+// to the actors it looked up (every candidate actor if the narrower mask
+// changes the outcome), replay on that, and keep the two states whole.
+func (e *Extractor) retain(ctx context.Context, req MessageRequest, run *messageRun, site *messageSite, base cid.Cid, raw []byte, full *replay, traced []blocks.Block, out *MessageResult) (*retained, error) {
+	if req.Retain != RetainAccessedActors {
+		return &retained{pre: base, replay: full, blocks: traced}, nil
+	}
+	vmsg, err := toVM(site.msg)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		pre cid.Cid
+		rep = full
+	)
+	for _, wide := range []bool{false, true} {
+		if pre, err = e.maskedState(ctx, run.bs, base, rep.post, traced, vmsg, wide); err != nil {
+			return nil, err
+		}
+		if rep, err = e.replayTarget(ctx, run, site, pre, raw); err != nil {
+			return nil, fmt.Errorf("replay on masked state: %w", err)
+		}
+		if sameReceipt(rep.res.Receipt, full.res.Receipt) {
+			break
+		}
+		e.cfg.log.Logf("message %s: the masked state changes the outcome; keeping every candidate actor", req.Message)
+	}
+	if mm := receiptMismatch(site.receipt(), rep.res.Receipt, rep.res.Error); mm != "" && out.Mismatch == "" {
+		if !req.IgnoreSanityChecks {
+			return nil, fmt.Errorf("on the masked state: %w: %s", ErrSanity, mm)
+		}
+		out.Mismatch = "masked state: " + mm
+	}
+	blks, err := dagBlocks(ctx, run.bs, pre, rep.post)
+	if err != nil {
+		return nil, err
+	}
+	return &retained{pre: pre, replay: rep, blocks: blks}, nil
+}
+
+func sameReceipt(a, b executor.Receipt) bool {
+	return a.ExitCode == b.ExitCode && a.GasUsed == b.GasUsed && string(a.Return) == string(b.Return)
 }
 
 // locate finds the tipset that included the message and its child, whose
