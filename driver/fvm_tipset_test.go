@@ -5,21 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/filecoin-project/go-address"
-	"github.com/filecoin-project/go-state-types/abi"
-	"github.com/filecoin-project/go-state-types/big"
-	tvschema "github.com/filecoin-project/test-vectors/schema"
-
-	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/fvmtest"
 	"github.com/tvx-project/tvx/schema"
-	"github.com/tvx-project/tvx/vm"
 )
 
-// fvmTipsetVector is a tipset vector on a built nv17 state: the first
-// account creates a miner (ID 101) at epoch 1, which mines both tipsets; at
-// epoch 3 (after a null round) it pays a new account, in two blocks.
-// Postconditions come from fvm.ApplyTipset run directly.
+// fvmTipsetVector is fvmtest's miner tipsets on a built nv17 state, its
+// postconditions from fvm.ApplyTipset run directly.
 func fvmTipsetVector(t *testing.T) *schema.Vector {
 	t.Helper()
 	ctx := context.Background()
@@ -27,70 +18,17 @@ func fvmTipsetVector(t *testing.T) *schema.Vector {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner, _ := address.NewIDAddress(fvmtest.FirstAccountID)
-	power, _ := address.NewIDAddress(fvmtest.PowerID)
-	miner, _ := address.NewIDAddress(fvmtest.FirstAccountID + 1)
-	params, err := fvmtest.CreateMinerParams(owner)
+	ts, err := w.MinerTipsets()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := make([]byte, 48)
-	key[0] = 0xee
-	dest, _ := address.NewBLSAddress(key)
-	raw := func(nonce uint64, to address.Address, method abi.MethodNum, params []byte, value abi.TokenAmount) []byte {
-		m := &vm.Message{From: w.Accounts[0], To: to, Nonce: nonce, Value: value, Method: method, Params: params,
-			GasLimit: 200_000_000, GasFeeCap: big.NewInt(1000), GasPremium: big.NewInt(50)}
-		b, err := m.Serialize()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	pay := raw(1, dest, 0, nil, fvmtest.FIL(1))
-	tipsets := []schema.Tipset{
-		{EpochOffset: 1, BaseFee: *big.NewInt(100).Int, Blocks: []schema.Block{
-			{MinerAddr: miner, WinCount: 1, Messages: []tvschema.Base64EncodedBytes{raw(0, power, fvmtest.MethodPowerCreateMiner, params, big.Zero())}},
-		}},
-		{EpochOffset: 3, BaseFee: *big.NewInt(120).Int, Blocks: []schema.Block{
-			{MinerAddr: miner, WinCount: 1, Messages: []tvschema.Base64EncodedBytes{pay}},
-			{MinerAddr: miner, WinCount: 2, Messages: []tvschema.Base64EncodedBytes{pay}},
-		}},
-	}
-	v, err := w.TipsetVector("fvm-built-tipsets", 0, tipsets)
+	v, err := w.TipsetVector("fvm-built-tipsets", 0, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	root, parent := w.Root, abi.ChainEpoch(0)
-	for i, st := range tipsets {
-		ts := vm.Tipset{ParentState: root, ParentEpoch: parent, Epoch: abi.ChainEpoch(st.EpochOffset)}
-		for _, b := range st.Blocks {
-			blk := vm.TipsetBlock{Miner: b.MinerAddr, WinCount: b.WinCount}
-			for _, m := range b.Messages {
-				bm, err := vm.DecodeBlockMessage(m)
-				if err != nil {
-					t.Fatal(err)
-				}
-				blk.BLSMessages = append(blk.BLSMessages, bm)
-			}
-			ts.Blocks = append(ts.Blocks, blk)
-		}
-		cfg := w.Config(0)
-		cfg.BaseFee = big.NewFromGo(&st.BaseFee)
-		res, err := fvm.ApplyTipset(ctx, w.Blocks, ts, cfg)
-		if err != nil {
-			t.Fatalf("tipset %d: %v", i, err)
-		}
-		for _, a := range res.Applied {
-			if a.Kind == vm.AppliedExplicit && a.Result.ExitCode != 0 {
-				t.Fatalf("tipset %d: message exit %d: %s", i, a.Result.ExitCode, a.Result.Error)
-			}
-			v.Post.Receipts = append(v.Post.Receipts, &schema.Receipt{ExitCode: int64(a.Result.ExitCode), ReturnValue: a.Result.Return, GasUsed: a.Result.GasUsed})
-		}
-		v.Post.ReceiptsRoots = append(v.Post.ReceiptsRoots, res.ReceiptsRoot)
-		root, parent = res.StateRoot, ts.Epoch
+	if err := w.Expect(ctx, v); err != nil {
+		t.Fatal(err)
 	}
-	v.Post.StateTree.RootCID = root
 	return v
 }
 

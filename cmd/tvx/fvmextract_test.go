@@ -68,3 +68,50 @@ func TestExtractFVMChainThroughNode(t *testing.T) {
 		t.Fatalf("tvx exec: %d PASS lines for %d vectors\n%s", got, n, stdout.String())
 	}
 }
+
+// tvx chain build at nv17: a tipset vector on a built FVM state becomes a
+// chain CAR, from which tvx extract writes a tipset vector that passes.
+func TestChainBuildFVMVector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and executes a chain with actor code")
+	}
+	ctx := context.Background()
+	w, err := fvmtest.New(ctx, fvmtest.Options{NetworkVersion: 17})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := w.MinerTipsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.TipsetVector("fvm-chain-build", 0, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Expect(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in, car, out := filepath.Join(dir, "in.json"), filepath.Join(dir, "chain.car"), filepath.Join(dir, "out", "tipsets.json")
+	if err := schema.WriteFile(in, v); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runExtractCLI(t, "chain", "build", "-o", car, in); code != exitOK {
+		t.Fatalf("chain build exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runExtractCLI(t, "extract", "--car", car, "--nv", "17", "--class", "tipset", "--tsk", "@1..@3", "--squash", "-o", out); code != exitOK {
+		t.Fatalf("extract exit %d\n%s", code, errs)
+	}
+	got, err := schema.LoadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Post.StateTree.RootCID != v.Post.StateTree.RootCID || got.Pre.Variants[0].NetworkVersion != 17 {
+		t.Errorf("extracted: root %s nv%d, the vector's root %s", got.Post.StateTree.RootCID, got.Pre.Variants[0].NetworkVersion, v.Post.StateTree.RootCID)
+	}
+	var stdout, stderr syncBuffer
+	app := newApp(strings.NewReader(""), &stdout, &stderr)
+	if err := app.Run([]string{"tvx", "exec", filepath.Dir(out)}); err != nil {
+		t.Fatalf("tvx exec: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+}
