@@ -44,7 +44,9 @@ type Chain struct {
 	Head *chain.TipSet
 	// Tipsets are the vector's tipsets as built, in order.
 	Tipsets []*chain.TipSet
-	// NetworkVersion is the variant's: every tipset ran under it.
+	// NetworkVersion is the variant's: the first tipset ran under it, and
+	// so did every other unless the chain follows its protocol table's
+	// schedule (WithProtocol), when each ran under its epoch's version.
 	NetworkVersion network.Version
 	// Mismatches lists where the run differed from the vector's
 	// postconditions (empty when the chain reproduces the vector).
@@ -161,13 +163,22 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 	mismatchf := func(format string, args ...any) {
 		out.Mismatches = append(out.Mismatches, fmt.Sprintf(format, args...))
 	}
+	table := cfg.protocol
+	if table == nil {
+		table = protocol.Mainnet()
+	}
+	onChain := table.Describes(v.Network())
+	follow := table.FollowsSchedule(nv, firstEpoch, onChain)
 	for i, vt := range v.ApplyTipsets {
 		epoch := base + abi.ChainEpoch(vt.EpochOffset)
 		if epoch <= head.Height() {
 			return nil, fmt.Errorf("chain build: tipset %d at %d does not follow the one at %d", i, epoch, head.Height())
 		}
-		if want := chain.MainnetNetworkVersion(epoch); want != nv {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("tipset %d at %d ran under network version %d; mainnet's schedule gives %d there, so extract with that version set explicitly", i, epoch, nv, want))
+		tsNV := nv
+		if follow {
+			tsNV = table.AtEpoch(epoch).Version
+		} else if want := table.AtEpoch(epoch).Version; want != nv {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("tipset %d at %d ran under network version %d; %s's schedule gives %d there, so extract with that version set explicitly", i, epoch, nv, table.Network(), want))
 		}
 		fee := big.NewFromGo(&vt.BaseFee)
 		specs := make([]blockSpec, len(vt.Blocks))
@@ -194,8 +205,9 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 		res, err := cfg.exec.ApplyTipset(ctx, &executor.Tipset{
 			Params: executor.Params{
 				Store:          bs,
-				NetworkVersion: nv,
-				OnChain:        protocol.Mainnet().Describes(v.Network()),
+				NetworkVersion: tsNV,
+				Protocol:       cfg.protocol,
+				OnChain:        onChain,
 				Network:        v.Network(),
 				Policy:         policy,
 				CircSupply:     cs,

@@ -19,10 +19,14 @@ import (
 // state the previous one left, and checks every receipt (implicit messages'
 // included), every tipset's receipts root and the final state root.
 //
-// Tipset i runs at the variant's epoch plus its epoch_offset, under the
-// variant's network version (not the mainnet schedule's version for that
-// epoch), with the tipset's own base fee. The circulating supply is the
-// vector's, or zero when it gives none, as in the reference runner.
+// Tipset i runs at the variant's epoch plus its epoch_offset, with the
+// tipset's own base fee. A vector of the protocol table's own chain whose
+// first tipset ran the variant's network version there follows the chain's
+// schedule (protocol.Table.FollowsSchedule): each tipset runs under the
+// version the table gives its epoch and the executor migrates the state at
+// the upgrades the tipsets cross, as the chain did. Any other vector runs
+// every tipset under the variant's network version. The circulating supply
+// is the vector's, or zero when it gives none, as in the reference runner.
 func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 	v := r.vector
 	params, err := runParams(r)
@@ -38,6 +42,8 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
 
+	follow := len(tipsets) > 0 && params.Protocol.FollowsSchedule(params.NetworkVersion, tipsets[0].Epoch, params.OnChain)
+
 	var c checker
 	mismatchf := func(what, format string, args ...any) {
 		c.add(Mismatch{What: what, Text: fmt.Sprintf(format, args...)})
@@ -45,6 +51,9 @@ func (d *Driver) execTipsetClass(ctx context.Context, r *run) Outcome {
 	root, parent, next := v.Pre.StateTree.RootCID, base, 0
 	for i, ts := range tipsets {
 		ts.Params, ts.ParentRoot, ts.ParentEpoch = params, root, parent
+		if follow {
+			ts.NetworkVersion = params.Protocol.AtEpoch(ts.Epoch).Version
+		}
 		res, err := d.cfg.executor.ApplyTipset(ctx, ts)
 		if res != nil {
 			c.assumed += res.AssumedProofs

@@ -63,6 +63,7 @@ type config struct {
 	chaos       bool
 	policy      *networks.Policy // nil: the named network's, else mainnet's
 	exec        executor.Executor
+	protocol    *protocol.Table // nil: mainnet's
 }
 
 // WithLogger sends progress lines to l.
@@ -147,8 +148,28 @@ var ErrSanity = errors.New("replay disagrees with the chain")
 // holdPolicy), randomness drawn from the chain, the chaos actor when
 // the chain needs it, and the extractor's logger, the same for every replay.
 func (e *Extractor) params(bs *store, nv network.Version, cs abi.TokenAmount, rnd executor.Randomness) executor.Params {
-	return executor.Params{Store: bs, NetworkVersion: nv, OnChain: true, Network: e.cfg.network, Policy: e.actorPolicy(),
+	return executor.Params{Store: bs, NetworkVersion: nv, Protocol: e.cfg.protocol, OnChain: true, Network: e.cfg.network, Policy: e.actorPolicy(),
 		CircSupply: cs, Rand: rnd, ChaosActor: e.cfg.chaos, Logger: e.cfg.log}
+}
+
+// WithProtocol replays under table, the protocol of the chain's network,
+// instead of mainnet's (the self-check too); the vectors record the
+// network as the table names it unless WithNetworkName says otherwise.
+func WithProtocol(table *protocol.Table) Option {
+	return func(c *config) {
+		c.protocol = table
+		if c.network == "" && table != nil {
+			c.network = table.Network()
+		}
+	}
+}
+
+// table is the protocol table replays run under.
+func (e *Extractor) table() *protocol.Table {
+	if e.cfg.protocol != nil {
+		return e.cfg.protocol
+	}
+	return protocol.Mainnet()
 }
 
 // circSupply is the circulating supply on top of key: the source's answer,
@@ -222,7 +243,7 @@ func (e *Extractor) check(ctx context.Context, v *schema.Vector) error {
 	}
 	// The vector must pass on the implementation that produced it, under
 	// the same actor policy.
-	dopts := []driver.Option{driver.WithLogger(e.cfg.log), driver.WithExecutor(e.cfg.exec)}
+	dopts := []driver.Option{driver.WithLogger(e.cfg.log), driver.WithExecutor(e.cfg.exec), driver.WithProtocol(e.cfg.protocol)}
 	if p := e.actorPolicy(); p != nil {
 		dopts = append(dopts, driver.WithActorPolicy(*p))
 	}

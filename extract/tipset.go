@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/chain"
@@ -156,14 +157,25 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, tss []*chain.Ti
 	if err != nil {
 		return nil, fmt.Errorf("extract tipset %d: %w", first.Height(), err)
 	}
+	// A vector has one network version, its first tipset's; later tipsets
+	// may run newer ones only where the replay follows the protocol table's
+	// schedule exactly as the chain does (the driver then runs each tipset
+	// under its epoch's version and migrates where the chain did), and on
+	// the same VM.
+	versions := []network.Version{nv}
+	table := e.table()
+	firstRow, _ := table.Activation(nv)
 	for _, ts := range tss[1:] {
 		other, err := e.src.NetworkVersion(ctx, ts.Height())
 		if err != nil {
 			return nil, fmt.Errorf("extract tipset %d: %w", ts.Height(), err)
 		}
-		if other != nv {
-			return nil, fmt.Errorf("extract tipsets %d..%d: network version changes from %d to %d at %d; a vector has one, so split the range there (or extract tipsets one by one)", first.Height(), last.Height(), nv, other, ts.Height())
+		row, known := table.Activation(other)
+		scheduled := table.FollowsSchedule(nv, first.Height(), true) && table.AtEpoch(ts.Height()).Version == other && known && row.VM == firstRow.VM
+		if other != nv && !scheduled {
+			return nil, fmt.Errorf("extract tipsets %d..%d: network version changes from %d to %d at %d, which the replay's protocol table does not schedule there on one VM; a vector has one version, so split the range there (or extract tipsets one by one)", first.Height(), last.Height(), nv, other, ts.Height())
 		}
+		versions = append(versions, other)
 	}
 	cs, knownCS, err := e.circSupply(ctx, first.Key(), schema.ClassTipset)
 	if err != nil {
@@ -201,7 +213,7 @@ func (e *Extractor) tipsetVector(ctx context.Context, bs *store, tss []*chain.Ti
 			return nil, fmt.Errorf("extract tipset %d: %w", ts.Height(), err)
 		}
 		res, err := e.cfg.exec.ApplyTipset(ctx, &executor.Tipset{
-			Params:     e.params(bs, nv, cs, rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound)),
+			Params:     e.params(bs, versions[i], cs, rec.forTipset(e.src, ts.Key(), e.cfg.beaconRound)),
 			ParentRoot: root, ParentEpoch: prevEpoch, Epoch: ts.Height(), BaseFee: ts.ParentBaseFee(), Blocks: blocks,
 		})
 		if err != nil {

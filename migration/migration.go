@@ -214,6 +214,29 @@ func Apply(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, u prot
 	}, nil
 }
 
+// Needed reports whether the state at root still has to go through u's
+// migration: it runs the actors version the migration starts from. A state
+// that already runs u's actors version (one made at the upgrade's height
+// off-chain, by a generator that wrote the new actors directly) needs
+// none; a state of any other actors version is ErrNotStateTree.
+func Needed(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, u protocol.Upgrade) (bool, error) {
+	m, ok := migrations[u.Migration]
+	if !ok {
+		return false, fmt.Errorf("%w: %s has no migration tvx runs (%q)", ErrUnreachable, u.Codename, u.Migration)
+	}
+	v, err := ActorsVersion(ctx, bs, root)
+	if err != nil {
+		return false, err
+	}
+	switch v {
+	case m.inActors:
+		return true, nil
+	case m.outActors:
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: %s runs actors v%d; %s's migration goes from v%d to v%d", ErrNotStateTree, root, v, u.Codename, m.inActors, m.outActors)
+}
+
 // tally is one state tree's actors counted by kind.
 type tally struct {
 	actors int

@@ -418,3 +418,26 @@ func TestTableNamesEveryActorsMigration(t *testing.T) {
 		t.Errorf("the table names %v, the package runs %v", named, migration.Names())
 	}
 }
+
+// Needed tells a state that still has to migrate from one that already
+// runs the upgrade's actors, and refuses a state of neither.
+func TestNeeded(t *testing.T) {
+	ctx := context.Background()
+	m := protocol.Mainnet()
+	v2, _ := m.ByCodename("actorsv2")
+	v4, _ := m.ByCodename("turbo")
+	bs, root := genesis(t, "mainnet")
+	if need, err := migration.Needed(ctx, bs, root, v2); err != nil || !need {
+		t.Errorf("genesis at actorsv2: %v, %v", need, err)
+	}
+	st, err := migration.Apply(ctx, bs, root, v2, 0, migration.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if need, err := migration.Needed(ctx, bs, st.Out, v2); err != nil || need {
+		t.Errorf("actors v2 state at actorsv2: %v, %v", need, err)
+	}
+	if _, err := migration.Needed(ctx, bs, st.Out, v4); !errors.Is(err, migration.ErrNotStateTree) {
+		t.Errorf("actors v2 state at turbo: %v, want ErrNotStateTree", err)
+	}
+}

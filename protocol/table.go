@@ -154,6 +154,27 @@ func (t *Table) Migrations() []Upgrade {
 	return out
 }
 
+// MigrationAt returns the upgrade at height epoch that carries a state
+// migration, which the network ran at the end of that epoch.
+func (t *Table) MigrationAt(epoch abi.ChainEpoch) (Upgrade, bool) {
+	for _, u := range t.upgrades {
+		if u.Epoch == epoch && u.Migration != "" {
+			return u, true
+		}
+	}
+	return Upgrade{}, false
+}
+
+// FollowsSchedule reports whether tipsets that start under network version
+// nv at epoch run on this table's schedule, as the chain ran them: their
+// messages come from the table's network (onChain) and the network ran nv
+// at epoch. Such tipsets run every epoch under the version the table gives
+// it (AtEpoch) and migrate the state at the end of each upgrade height with
+// a migration; any other run keeps nv throughout and migrates nothing.
+func (t *Table) FollowsSchedule(nv network.Version, epoch abi.ChainEpoch, onChain bool) bool {
+	return onChain && t.InRange(nv, epoch)
+}
+
 // InRange reports whether the network ran version nv at epoch.
 func (t *Table) InRange(nv network.Version, epoch abi.ChainEpoch) bool {
 	return t.AtEpoch(epoch).Version == nv

@@ -16,6 +16,9 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
+
+	"github.com/tvx-project/tvx/migration"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // BlockMessage is a message as a block stores it.
@@ -144,6 +147,9 @@ type TipsetResult struct {
 	// Applied lists every message applied, in order: null-round crons, then
 	// per block its new messages followed by its reward, then the cron.
 	Applied []AppliedMessage
+	// Migrations are the state migrations run before the tipset's
+	// messages, in order (see ApplyTipset).
+	Migrations []migration.Step
 }
 
 // Explicit returns the explicit messages among Applied, in order.
@@ -159,9 +165,18 @@ func (r *TipsetResult) Explicit() []AppliedMessage {
 
 // ApplyTipset executes ts on bs. cfg configures the machine of every epoch
 // run (its Epoch is replaced by each epoch's own; the price list, unless
-// cfg fixes one, follows the epoch). The same network version applies to
-// every epoch, null rounds included, and no state migration is run: the
-// caller chooses the protocol, the chain's upgrade schedule does not.
+// cfg fixes one, follows the epoch).
+//
+// A tipset of the protocol table's own chain (protocol.Table.FollowsSchedule:
+// cfg.OnChain and the network ran cfg.NetworkVersion at ts.Epoch) runs as
+// the chain ran it: each null round under the version the table gives its
+// epoch, and at the end of every upgrade height H with ParentEpoch <= H <
+// Epoch whose row carries a migration, after H's cron, the state migrates
+// (package migration), so the tipset's own messages see the new actors; a
+// state that already runs the upgrade's actors version (made off-chain at
+// that height) is left as it is.
+// Any other tipset runs every epoch, null rounds included, under
+// cfg.NetworkVersion and migrates nothing: the caller chose the protocol.
 //
 // Each null round runs cron on its own machine. The tipset's blocks then run
 // on one machine: each block's messages not seen before in the tipset (by
@@ -174,14 +189,49 @@ func ApplyTipset(ctx context.Context, bs Blockstore, ts Tipset, cfg Config) (*Ti
 		return nil, fmt.Errorf("tipset epoch %d precedes its parent's epoch %d", ts.Epoch, ts.ParentEpoch)
 	}
 	res := &TipsetResult{}
+	table := cfg.Protocol
+	if table == nil {
+		table = protocol.Mainnet()
+	}
+	follow := table.FollowsSchedule(cfg.NetworkVersion, ts.Epoch, cfg.OnChain)
 	root := ts.ParentState
-	for e := ts.ParentEpoch + 1; e < ts.Epoch; e++ {
-		next, applied, err := runNullRound(ctx, bs, root, e, cfg)
-		if err != nil {
-			return nil, err
+	for e := ts.ParentEpoch; e < ts.Epoch; e++ {
+		if e > ts.ParentEpoch {
+			nullCfg := cfg
+			if follow {
+				nullCfg.NetworkVersion = table.AtEpoch(e).Version
+			}
+			next, applied, err := runNullRound(ctx, bs, root, e, nullCfg)
+			if err != nil {
+				return nil, err
+			}
+			root = next
+			res.Applied = append(res.Applied, applied)
 		}
-		root = next
-		res.Applied = append(res.Applied, applied)
+		if !follow {
+			continue
+		}
+		if u, ok := table.MigrationAt(e); ok {
+			need, err := migration.Needed(ctx, bs, root, u)
+			if err != nil {
+				return nil, fmt.Errorf("state migration at the end of epoch %d: %w", e, err)
+			}
+			if !need {
+				if cfg.Logger != nil {
+					cfg.Logger.Logf("state at the end of epoch %d already runs %s's actors v%d; not migrated", e, u.Codename, u.ActorsVersion)
+				}
+				continue
+			}
+			st, err := migration.Apply(ctx, bs, root, u, e, migration.Options{})
+			if err != nil {
+				return nil, fmt.Errorf("state migration at the end of epoch %d: %w", e, err)
+			}
+			if cfg.Logger != nil {
+				cfg.Logger.Logf("migrated the state at the end of epoch %d (%s, %s): %s -> %s, %d actors", e, u.Codename, u.Migration, st.In, st.Out, st.Actors)
+			}
+			root = st.Out
+			res.Migrations = append(res.Migrations, st)
+		}
 	}
 
 	cfg.Epoch = ts.Epoch

@@ -71,9 +71,15 @@ type Logger interface {
 type Params struct {
 	// Store is the run's blockstore.
 	Store Blockstore
-	// NetworkVersion selects protocol behaviour. It holds for every epoch
-	// of a call, null rounds included; the chain's upgrade schedule does
-	// not apply and no migration runs.
+	// NetworkVersion selects protocol behaviour. For a message, and for a
+	// tipset that does not follow the chain's schedule, it holds for every
+	// epoch of the call, null rounds included, and no migration runs. A
+	// tipset that does (protocol.Table.FollowsSchedule: OnChain and the
+	// network ran NetworkVersion at the tipset's epoch) runs as the chain
+	// ran it: each null round under the version the table gives its epoch,
+	// and the state migrated at the end of every upgrade height from
+	// ParentEpoch up to (not including) Epoch whose row carries a
+	// migration, before the tipset's messages.
 	NetworkVersion network.Version
 	// Protocol is the protocol table NetworkVersion is looked up in (nil:
 	// mainnet's).

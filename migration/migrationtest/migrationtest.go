@@ -1,0 +1,192 @@
+// Package migrationtest builds test material for runs that cross upgrades:
+// a protocol table with mainnet's migrating upgrades at early heights, and
+// tipset vectors on the real mainnet genesis state that run through them.
+package migrationtest
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+	"os"
+	"testing"
+
+	"github.com/filecoin-project/go-address"
+	"github.com/filecoin-project/go-state-types/abi"
+	fbig "github.com/filecoin-project/go-state-types/big"
+	tvschema "github.com/filecoin-project/test-vectors/schema"
+	"github.com/ipfs/go-cid"
+	ipldcbor "github.com/ipfs/go-ipld-cbor"
+
+	"github.com/tvx-project/tvx/builtin"
+	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/internal/testcorpus"
+	"github.com/tvx-project/tvx/protocol"
+	"github.com/tvx-project/tvx/schema"
+	"github.com/tvx-project/tvx/vm"
+	"github.com/tvx-project/tvx/vm/state"
+)
+
+// Network is the name of EarlyTable's network.
+const Network = "early-upgrades"
+
+// Heights of EarlyTable's upgrades, each of mainnet's rows that brings a
+// migration: nv4 at 2, nv10 at 4, nv12 at 6, nv13 at 8, nv14 at 10, nv15
+// at 12.
+var Heights = map[string]abi.ChainEpoch{"actorsv2": 2, "trust": 4, "turbo": 6, "hyperdrive": 8, "chocolate": 10, "ohsnap": 12}
+
+// EarlyTable is mainnet's genesis row and its six migrating upgrades,
+// moved to the heights in Heights: a chain from the genesis state goes
+// through every migration in a dozen epochs.
+func EarlyTable(tb testing.TB) *protocol.Table {
+	tb.Helper()
+	m := protocol.Mainnet()
+	rows := []protocol.Upgrade{m.Upgrades()[0]}
+	for _, u := range m.Migrations() {
+		h, ok := Heights[u.Codename]
+		if !ok {
+			tb.Fatalf("no early height for %s", u.Codename)
+		}
+		u.Epoch = h
+		rows = append(rows, u)
+	}
+	t, err := protocol.NewTable(Network, rows)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+// Genesis loads the real mainnet genesis CAR into a fresh store and returns
+// it with the genesis state root.
+func Genesis(tb testing.TB) (*chain.MemBlocks, cid.Cid) {
+	tb.Helper()
+	path := testcorpus.GenesisCARs(tb)["mainnet"]
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	bs := chain.NewMemBlocksWithoutIdentity()
+	if _, err := bs.ImportCAR(f); err != nil {
+		tb.Fatal(err)
+	}
+	src, err := chain.OpenCAR(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	head, err := src.Head(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bs, head.ParentState()
+}
+
+// Offsets are the tipsets' epochs in TipsetVector: null rounds at 4 and 8,
+// where trust's and hyperdrive's migrations then run after the null
+// round's cron.
+var Offsets = []int64{1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13}
+
+// TipsetVector is a tipset vector of network Network on the mainnet genesis
+// state: its variant runs at epoch 0 under network version 0, its tipsets
+// at Offsets, each one block by the genesis miner f01000 carrying a
+// transfer of 1 attoFIL between two funded genesis accounts. Its
+// postconditions are empty (undefined post-state root), for a run or a
+// chain build to fill in.
+func TipsetVector(tb testing.TB) *schema.Vector {
+	tb.Helper()
+	ctx := context.Background()
+	bs, root := Genesis(tb)
+	store := ipldcbor.NewCborStore(bs)
+	tree, err := state.Load(ctx, store, root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The two funded accounts with the lowest IDs, by key address.
+	var accounts []address.Address
+	for id := uint64(100); id < 200 && len(accounts) < 2; id++ {
+		a, _ := address.NewIDAddress(id)
+		act, err := tree.GetActor(a)
+		if err != nil || builtin.KindOf(act.Code) != builtin.KindAccount || act.Balance.Sign() <= 0 {
+			continue
+		}
+		key, err := builtin.AccountPubkey(ctx, store, act.Code, act.Head)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		accounts = append(accounts, key)
+	}
+	if len(accounts) < 2 {
+		tb.Fatalf("genesis has %d funded accounts below f0200", len(accounts))
+	}
+	miner, _ := address.NewIDAddress(1000)
+
+	var tipsets []schema.Tipset
+	for i, off := range Offsets {
+		m := &vm.Message{From: accounts[0], To: accounts[1], Nonce: uint64(i), Value: fbig.NewInt(1),
+			GasLimit: 10_000_000, GasFeeCap: fbig.NewInt(1000), GasPremium: fbig.NewInt(100)}
+		raw, err := m.Serialize()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tipsets = append(tipsets, schema.Tipset{EpochOffset: off, BaseFee: *big.NewInt(100),
+			Blocks: []schema.Block{{MinerAddr: miner, WinCount: 1, Messages: []tvschema.Base64EncodedBytes{raw}}}})
+	}
+
+	var car bytes.Buffer
+	if err := chain.WriteCAR(&car, []cid.Cid{root}, bs.All()); err != nil {
+		tb.Fatal(err)
+	}
+	gz, err := schema.EncodeCAR(car.Bytes())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v := &schema.Vector{Path: "early-upgrades.json"}
+	v.Class = schema.ClassTipset
+	v.Meta = &schema.Metadata{ID: "early-upgrades", Gen: []schema.GenerationData{{Source: "network:" + Network}}}
+	v.CAR = gz
+	v.Pre = &schema.Preconditions{
+		Variants:  []schema.Variant{{ID: "genesis", Epoch: 0, NetworkVersion: 0}},
+		StateTree: &schema.StateTree{RootCID: root},
+		BaseFee:   big.NewInt(100),
+	}
+	v.Post = &schema.Postconditions{StateTree: &schema.StateTree{RootCID: cid.Undef}}
+	v.ApplyTipsets = tipsets
+	return v
+}
+
+// ActorsVersion is the actors version of the state at root in bs.
+func ActorsVersion(tb testing.TB, bs ipldcbor.IpldBlockstore, root cid.Cid) protocol.ActorsVersion {
+	tb.Helper()
+	tree, err := state.Load(context.Background(), ipldcbor.NewCborStore(bs), root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, _ := address.NewIDAddress(1)
+	act, err := tree.GetActor(a)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, ok := builtin.Codes()[act.Code]
+	if !ok {
+		tb.Fatalf("init actor code %s unknown", act.Code)
+	}
+	return v
+}
+
+// Total sums every actor's balance in the state at root.
+func Total(tb testing.TB, bs ipldcbor.IpldBlockstore, root cid.Cid) abi.TokenAmount {
+	tb.Helper()
+	tree, err := state.Load(context.Background(), ipldcbor.NewCborStore(bs), root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sum := fbig.Zero()
+	if err := tree.ForEach(func(_ address.Address, a *state.Actor) error {
+		sum = fbig.Add(sum, a.Balance)
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return sum
+}
