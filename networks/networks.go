@@ -3,9 +3,10 @@
 // heights and the actor policy its builds set where it differs between
 // networks. The facts are those of Lotus v1.15.3's per-network build
 // parameters (build/params_mainnet.go, params_calibnet.go,
-// params_butterfly.go); a devnet's row is made from what its node reports
-// (FromNodeParams). It is a leaf: of tvx it imports only the protocol
-// table, whose mainnet schedule the mainnet row reads.
+// params_butterfly.go); the upgrade schedules are the protocol tables'
+// (protocol.Mainnet, Calibnet, Butterfly), which the rows read; a devnet's
+// row is made from what its node reports (FromNodeParams). It is a leaf:
+// of tvx it imports only the protocol tables.
 //
 // What the table drives: the network a vector records in _meta.gen
 // (`network:<name>`, and for a devnet its policy: Policy.Record), the
@@ -15,11 +16,13 @@ package networks
 
 import (
 	"fmt"
-	"github.com/tvx-project/tvx/protocol"
 	"sort"
 	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
+
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // Profile is one network.
@@ -44,7 +47,9 @@ type Profile struct {
 	// GenesisNetworkVersion is the network version the chain starts at.
 	GenesisNetworkVersion uint
 	// Upgrades are the upgrade heights by codename, as Lotus sets them: a
-	// negative height means the upgrade is in force from genesis.
+	// negative height means the network started past the upgrade, which
+	// never runs (its version is in force only as far as the genesis
+	// version covers it: see protocol.Upgrade.BeforeGenesis).
 	Upgrades []Upgrade
 	// Beacon is the drand schedule: which drand network serves from which
 	// epoch.
@@ -61,11 +66,12 @@ type Upgrade struct {
 
 // NetworkVersion is the network version messages at epoch h run under: an
 // upgrade at height U migrates at the end of U, so its version applies
-// from U+1; upgrades at negative heights are in force from genesis.
+// from U+1; before any, the genesis version. Upgrades at negative heights
+// never run (Lotus leaves them out of its schedule).
 func (p Profile) NetworkVersion(h abi.ChainEpoch) uint {
 	nv := p.GenesisNetworkVersion
 	for _, u := range p.Upgrades {
-		if u.Height < h && u.NetworkVersion > nv {
+		if u.Height >= 0 && u.Height < h && u.NetworkVersion > nv {
 			nv = u.NetworkVersion
 		}
 	}
@@ -116,6 +122,22 @@ func beaconFrom(start abi.ChainEpoch, b BeaconPoint) BeaconPoint {
 // belongs to.
 const Mainnet = "mainnet"
 
+// Protocol is the network's protocol table: the table's own for a network
+// tvx has a row for, else one made from the profile's schedule.
+func (p Profile) Protocol() (*protocol.Table, error) {
+	if t, ok := protocol.ForNetwork(p.Name); ok {
+		return t, nil
+	}
+	heights := map[string]abi.ChainEpoch{}
+	for _, u := range p.Upgrades {
+		heights[u.Codename] = u.Height
+	}
+	return protocol.FromSchedule(protocol.Schedule{Network: p.Name, GenesisVersion: network.Version(p.GenesisNetworkVersion), Heights: heights})
+}
+
+// genesisVersion is the network version a protocol table's genesis runs.
+func genesisVersion(t *protocol.Table) uint { return uint(t.Upgrades()[0].Version) }
+
 // upgradesOf lists a protocol table's upgrades after genesis.
 func upgradesOf(t *protocol.Table) []Upgrade {
 	var out []Upgrade
@@ -161,15 +183,9 @@ func table() []Profile {
 		GenesisBlock:          "bafy2bzacecz3trtejxtzix4f4eebs7dekm6snfsmvffiqz2rfx7iwgsgtieq4",
 		GenesisTime:           1624060800,
 		BlockDelaySecs:        30,
-		GenesisNetworkVersion: 0,
-		Upgrades: []Upgrade{
-			{"breeze", 1, -1}, {"smoke", 2, -2}, {"ignition", 3, -3}, {"refuel", 3, -4},
-			{"actorsv2", 4, 30}, {"tape", 5, 60}, {"liftoff", 5, -5}, {"kumquat", 6, 90},
-			{"calico", 7, 120}, {"persian", 8, 120 + 120}, {"orange", 9, 300}, {"claus", 9, 270},
-			{"trust", 10, 330}, {"norwegian", 11, 360}, {"turbo", 12, 390}, {"hyperdrive", 13, 420},
-			{"chocolate", 14, 312746}, {"ohsnap", 15, 682006},
-		},
-		Beacon: []BeaconPoint{beaconFrom(0, drandMainnet)},
+		GenesisNetworkVersion: genesisVersion(protocol.Calibnet()),
+		Upgrades:              upgradesOf(protocol.Calibnet()),
+		Beacon:                []BeaconPoint{beaconFrom(0, drandMainnet)},
 		Policy: Policy{
 			SupportedSealProofs:     []abi.RegisteredSealProof{abi.RegisteredSealProof_StackedDrg32GiBV1, abi.RegisteredSealProof_StackedDrg64GiBV1},
 			ConsensusMinerMinPower:  32 << 30,
@@ -182,15 +198,9 @@ func table() []Profile {
 		Aliases:               []string{"butterfly"},
 		AddressPrefix:         "t",
 		BlockDelaySecs:        30,
-		GenesisNetworkVersion: 14,
-		Upgrades: []Upgrade{
-			{"breeze", 1, -1}, {"smoke", 2, -2}, {"ignition", 3, -3}, {"refuel", 3, -4},
-			{"actorsv2", 4, -5}, {"tape", 5, -6}, {"liftoff", 5, -7}, {"kumquat", 6, -8},
-			{"calico", 7, -9}, {"persian", 8, -10}, {"orange", 9, -12}, {"claus", 9, -11},
-			{"trust", 10, -13}, {"norwegian", 11, -14}, {"turbo", 12, -15}, {"hyperdrive", 13, -16},
-			{"chocolate", 14, -17}, {"ohsnap", 15, 240},
-		},
-		Beacon: []BeaconPoint{beaconFrom(0, drandMainnet)},
+		GenesisNetworkVersion: genesisVersion(protocol.Butterfly()),
+		Upgrades:              upgradesOf(protocol.Butterfly()),
+		Beacon:                []BeaconPoint{beaconFrom(0, drandMainnet)},
 		Policy: Policy{
 			SupportedSealProofs: []abi.RegisteredSealProof{abi.RegisteredSealProof_StackedDrg512MiBV1,
 				abi.RegisteredSealProof_StackedDrg32GiBV1, abi.RegisteredSealProof_StackedDrg64GiBV1},
@@ -291,6 +301,13 @@ func FromNodeParams(np NodeParams) Profile {
 	for _, u := range table()[0].Upgrades {
 		if h, ok := np.Upgrades[u.Codename]; ok {
 			p.Upgrades = append(p.Upgrades, Upgrade{Codename: u.Codename, NetworkVersion: u.NetworkVersion, Height: h})
+			// A node does not report its genesis version; a devnet build
+			// starts at the newest version whose upgrade it puts before
+			// genesis (Lotus's 2k build: every upgrade there, genesis at
+			// the newest).
+			if h < 0 && u.NetworkVersion > p.GenesisNetworkVersion {
+				p.GenesisNetworkVersion = u.NetworkVersion
+			}
 		}
 	}
 	return p

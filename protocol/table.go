@@ -55,6 +55,13 @@ type Upgrade struct {
 	Rules
 }
 
+// BeforeGenesis reports whether the upgrade's height is negative: the
+// network started past it (Lotus's builds set such heights to say an
+// upgrade is disabled). It never runs on the chain; whatever of it the
+// network has, its genesis row already has. Lookups by epoch and by network
+// version skip such rows.
+func (u Upgrade) BeforeGenesis() bool { return u.Epoch < 0 }
+
 // Table is one network's upgrade schedule, rows in activation order. A
 // Table is immutable; it is passed to whatever needs protocol facts, so
 // runs under different tables coexist in one process.
@@ -64,23 +71,44 @@ type Table struct {
 }
 
 // NewTable returns the table of network named name. The rows must start
-// with a genesis row, run in non-decreasing epoch and network-version
-// order and name each codename once.
+// with a genesis row at epoch 0 and name each codename once, and those the
+// network runs (every row not BeforeGenesis) must run in non-decreasing
+// epoch and network-version order. Rows before genesis may stand anywhere
+// after the genesis row.
 func NewTable(name string, rows []Upgrade) (*Table, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("protocol table %s: no rows", name)
 	}
+	if rows[0].Epoch != 0 {
+		return nil, fmt.Errorf("protocol table %s: the first row (%s) is at %d, not genesis", name, rows[0].Codename, rows[0].Epoch)
+	}
 	seen := map[string]bool{}
+	last := rows[0]
 	for i, r := range rows {
 		if r.Codename == "" || seen[r.Codename] {
 			return nil, fmt.Errorf("protocol table %s: row %d: codename %q empty or repeated", name, i, r.Codename)
 		}
 		seen[r.Codename] = true
-		if i > 0 && (r.Epoch < rows[i-1].Epoch || r.Version < rows[i-1].Version) {
-			return nil, fmt.Errorf("protocol table %s: row %d (%s) goes back from %s", name, i, r.Codename, rows[i-1].Codename)
+		if r.BeforeGenesis() {
+			continue
 		}
+		if r.Epoch < last.Epoch || r.Version < last.Version {
+			return nil, fmt.Errorf("protocol table %s: row %d (%s) goes back from %s", name, i, r.Codename, last.Codename)
+		}
+		last = r
 	}
 	return &Table{network: name, upgrades: append([]Upgrade(nil), rows...)}, nil
+}
+
+// run are the rows the network runs: every row not BeforeGenesis.
+func (t *Table) run() []Upgrade {
+	out := make([]Upgrade, 0, len(t.upgrades))
+	for _, u := range t.upgrades {
+		if !u.BeforeGenesis() {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Network is the name of the network the table describes.
@@ -99,10 +127,13 @@ func (t *Table) ByCodename(codename string) (Upgrade, bool) {
 	return Upgrade{}, false
 }
 
-// Activation returns the first upgrade that brought network version nv:
-// the rules, and the price list, in force when nv activated.
+// Activation returns the first upgrade that brought network version nv
+// (the genesis row when the network started at nv): the rules, and the
+// price list, in force when nv activated. A version the network never ran
+// (its upgrades all before genesis, and the genesis version newer) has
+// none.
 func (t *Table) Activation(nv network.Version) (Upgrade, bool) {
-	for _, u := range t.upgrades {
+	for _, u := range t.run() {
 		if u.Version == nv {
 			return u, true
 		}
@@ -116,14 +147,18 @@ func (t *Table) Known(nv network.Version) bool {
 	return ok
 }
 
-// MaxVersion is the newest network version in the table.
-func (t *Table) MaxVersion() network.Version { return t.upgrades[len(t.upgrades)-1].Version }
+// MaxVersion is the newest network version the network runs.
+func (t *Table) MaxVersion() network.Version {
+	run := t.run()
+	return run[len(run)-1].Version
+}
 
 // AtEpoch returns the upgrade whose rules the network runs at epoch: the
-// last one whose height is below it (the first row before any).
+// last one it runs whose height is below it (the genesis row before any).
 func (t *Table) AtEpoch(epoch abi.ChainEpoch) Upgrade {
-	u := t.upgrades[0]
-	for _, r := range t.upgrades[1:] {
+	run := t.run()
+	u := run[0]
+	for _, r := range run[1:] {
 		if r.Epoch < epoch {
 			u = r
 		}
@@ -132,10 +167,13 @@ func (t *Table) AtEpoch(epoch abi.ChainEpoch) Upgrade {
 }
 
 // PricesAt returns the price era the network charged at epoch: that of the
-// last upgrade at or below it.
+// last upgrade it runs at or below it. (A price change whose upgrade is
+// before genesis never applies: Lotus keys price lists by height, and
+// picks the newest at or below the epoch among those above genesis.)
 func (t *Table) PricesAt(epoch abi.ChainEpoch) string {
-	p := t.upgrades[0].Prices
-	for _, r := range t.upgrades[1:] {
+	run := t.run()
+	p := run[0].Prices
+	for _, r := range run[1:] {
 		if r.Epoch <= epoch {
 			p = r.Prices
 		}
@@ -184,7 +222,7 @@ func (t *Table) InRange(nv network.Version, epoch abi.ChainEpoch) bool {
 // faults are not accepted.
 func (t *Table) FaultBlackouts() []abi.ChainEpoch {
 	var out []abi.ChainEpoch
-	for _, u := range t.upgrades {
+	for _, u := range t.run() {
 		if u.FaultBlackout {
 			out = append(out, u.Epoch)
 		}
