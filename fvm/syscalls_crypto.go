@@ -325,13 +325,19 @@ func (k *kernel) sysBatchVerifySeals(mem Memory, args []uint64) ([]byte, error) 
 	return nil, nil
 }
 
-// sysVerifyConsensusFault would check fault evidence through the
-// consensus-fault extern, which needs miner state lookups at past epochs
-// that this FVM does not implement yet; it fails the message loudly rather
-// than answering wrongly.
+// sysVerifyConsensusFault checks fault evidence through the consensus-fault
+// extern (consensusfault.go).
 func (k *kernel) sysVerifyConsensusFault(mem Memory, args []uint64) ([]byte, error) {
+	var ev [3][]byte
+	for i := range ev {
+		b, err := slice(mem, args[2*i], args[2*i+1])
+		if err != nil {
+			return nil, err
+		}
+		ev[i] = b
+	}
 	if err := k.cm.gas.Charge(k.cm.m.prices.OnVerifyConsensusFault()); err != nil {
 		return nil, err
 	}
-	return nil, fatalf("verify_consensus_fault: the consensus-fault extern is not implemented on the FVM")
+	return k.consensusFault(ev[0], ev[1], ev[2])
 }

@@ -69,6 +69,10 @@ type Options struct {
 	// Accounts is how many funded BLS accounts to create (default 1); the
 	// first has ID FirstAccountID.
 	Accounts int
+	// Keys, when set, are the accounts' key addresses (Accounts is then
+	// their number); otherwise each gets a made-up BLS key nobody can sign
+	// with.
+	Keys []address.Address
 	// Engine runs actor code (default: wasmhost's engine of the version's
 	// gas era, with the on-disk compilation cache).
 	Engine fvm.Engine
@@ -97,6 +101,9 @@ type World struct {
 func New(ctx context.Context, opts Options) (*World, error) {
 	if opts.NetworkVersion == 0 {
 		opts.NetworkVersion = 17
+	}
+	if len(opts.Keys) > 0 {
+		opts.Accounts = len(opts.Keys)
 	}
 	if opts.Accounts == 0 {
 		opts.Accounts = 1
@@ -196,6 +203,9 @@ func New(ctx context.Context, opts Options) (*World, error) {
 		a, err := address.NewBLSAddress(key)
 		if err != nil {
 			return nil, err
+		}
+		if len(opts.Keys) > 0 {
+			a = opts.Keys[i]
 		}
 		if err := systemSend(ctx, m, a, 0, nil); err != nil {
 			return nil, fmt.Errorf("fvmtest: create account %s: %w", a, err)
