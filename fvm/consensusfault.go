@@ -65,8 +65,10 @@ type faultEnv struct {
 	miner address.Address
 }
 
-func (e faultEnv) CurrEpoch() abi.ChainEpoch        { return e.k.cm.m.cfg.Epoch }
-func (e faultEnv) NetworkVersion() network.Version  { return network.Version(e.k.cm.m.cfg.NetworkVersion) }
+func (e faultEnv) CurrEpoch() abi.ChainEpoch { return e.k.cm.m.cfg.Epoch }
+func (e faultEnv) NetworkVersion() network.Version {
+	return network.Version(e.k.cm.m.cfg.NetworkVersion)
+}
 func (e faultEnv) Receiver() address.Address        { return e.miner }
 func (e faultEnv) FaultBlackouts() []abi.ChainEpoch { return nil }
 func (e faultEnv) FaultFinalityLimit() bool         { return true }
