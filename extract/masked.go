@@ -7,9 +7,6 @@ import (
 	"sort"
 
 	"github.com/filecoin-project/go-address"
-	hamt0 "github.com/filecoin-project/go-hamt-ipld"
-	hamt2 "github.com/filecoin-project/go-hamt-ipld/v2"
-	hamt3 "github.com/filecoin-project/go-hamt-ipld/v3"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
@@ -17,6 +14,8 @@ import (
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 
+	"github.com/tvx-project/tvx/actorshamt"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/state"
 )
@@ -59,7 +58,7 @@ func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.C
 		}
 	}
 	for _, b := range traced {
-		for _, id := range actorKeys(uint64(tree.Version()), b.RawData()) {
+		for _, id := range actorKeys(tree.Version(), b.RawData()) {
 			if ids[id] {
 				continue
 			}
@@ -106,64 +105,28 @@ func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.C
 
 // actorKeys returns the ID addresses of actor entries held in data when it
 // is a node of an actors HAMT of state-tree version v; nothing otherwise.
-func actorKeys(v uint64, data []byte) []address.Address {
-	var kvs [][2][]byte
-	r := bytes.NewReader(data)
-	switch {
-	case v == 0:
-		var n hamt0.Node
-		if n.UnmarshalCBOR(r) != nil {
-			return nil
-		}
-		for _, p := range n.Pointers {
-			for _, kv := range p.KVs {
-				kvs = append(kvs, [2][]byte{kv.Key, deferredBytes(kv.Value)})
-			}
-		}
-	case v == 1:
-		var n hamt2.Node
-		if n.UnmarshalCBOR(r) != nil {
-			return nil
-		}
-		for _, p := range n.Pointers {
-			for _, kv := range p.KVs {
-				kvs = append(kvs, [2][]byte{kv.Key, deferredBytes(kv.Value)})
-			}
-		}
-	default:
-		var n hamt3.Node
-		if n.UnmarshalCBOR(r) != nil {
-			return nil
-		}
-		for _, p := range n.Pointers {
-			for _, kv := range p.KVs {
-				kvs = append(kvs, [2][]byte{kv.Key, deferredBytes(kv.Value)})
-			}
-		}
+func actorKeys(v protocol.StateTreeVersion, data []byte) []address.Address {
+	l, err := actorshamt.For(v)
+	if err != nil {
+		return nil
 	}
-	if r.Len() != 0 {
+	kvs, ok := l.NodeEntries(data)
+	if !ok {
 		return nil
 	}
 	var out []address.Address
 	for _, kv := range kvs {
-		a, err := address.NewFromBytes(kv[0])
+		a, err := address.NewFromBytes(kv.Key)
 		if err != nil || a.Protocol() != address.ID {
 			continue
 		}
 		var act state.Actor
-		if act.UnmarshalCBOR(bytes.NewReader(kv[1])) != nil {
+		if act.UnmarshalCBOR(bytes.NewReader(kv.Value)) != nil {
 			continue
 		}
 		out = append(out, a)
 	}
 	return out
-}
-
-func deferredBytes(d *cbg.Deferred) []byte {
-	if d == nil {
-		return nil
-	}
-	return d.Raw
 }
 
 // dagBlocks returns every block reachable from roots (sorted), fetching

@@ -4,14 +4,7 @@ import (
 	"fmt"
 
 	"github.com/filecoin-project/go-address"
-	"github.com/filecoin-project/go-state-types/cbor"
 )
-
-// iterableMap is the part of an actors HAMT that can enumerate its entries.
-// Every HAMT layout hamtFor returns provides it.
-type iterableMap interface {
-	ForEach(out cbor.Unmarshaler, fn func(key string) error) error
-}
 
 // ForEach calls fn once for every actor in the tree, changes not yet flushed
 // included (deleted actors are left out), in no particular order. fn gets a
@@ -27,12 +20,8 @@ func (t *Tree) ForEach(fn func(id address.Address, act *Actor) error) error {
 		}
 	}
 
-	m, ok := t.hamt.(iterableMap)
-	if !ok {
-		return fmt.Errorf("actors HAMT of state tree version %d cannot be enumerated", t.version)
-	}
 	var stored Actor
-	err := m.ForEach(&stored, func(key string) error {
+	err := t.hamt.ForEach(&stored, func(key string) error {
 		id, err := address.NewFromBytes([]byte(key))
 		if err != nil {
 			return fmt.Errorf("actors HAMT key %x: %w", key, err)

@@ -11,25 +11,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tvx-project/tvx/builtin"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
-	"github.com/filecoin-project/go-state-types/cbor"
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 
 	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
 	states0 "github.com/filecoin-project/specs-actors/actors/states"
-	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
-	adt2 "github.com/filecoin-project/specs-actors/v2/actors/util/adt"
-	builtin3 "github.com/filecoin-project/specs-actors/v3/actors/builtin"
-	adt3 "github.com/filecoin-project/specs-actors/v3/actors/util/adt"
-	builtin4 "github.com/filecoin-project/specs-actors/v4/actors/builtin"
-	adt4 "github.com/filecoin-project/specs-actors/v4/actors/util/adt"
-	builtin5 "github.com/filecoin-project/specs-actors/v5/actors/builtin"
-	adt5 "github.com/filecoin-project/specs-actors/v5/actors/util/adt"
 
+	"github.com/tvx-project/tvx/actorshamt"
+	"github.com/tvx-project/tvx/builtin"
 	"github.com/tvx-project/tvx/protocol"
 )
 
@@ -40,85 +32,21 @@ type Actor = states0.Actor
 // ErrActorNotFound reports an address with no actor (or no ID mapping).
 var ErrActorNotFound = errors.New("actor not found")
 
-// actorMap is the actors HAMT of one state-tree version.
-type actorMap interface {
-	Get(k abi.Keyer, out cbor.Unmarshaler) (bool, error)
-	Put(k abi.Keyer, v cbor.Marshaler) error
-	Delete(k abi.Keyer) error
-	Root() (cid.Cid, error)
-}
-
-// actorsHAMT describes the actors HAMT layout of one state-tree version:
-// how to open an existing root and how to start an empty one.
-type actorsHAMT struct {
-	open  func(ctx context.Context, store ipldcbor.IpldStore, r cid.Cid) (actorMap, error)
-	empty func(ctx context.Context, store ipldcbor.IpldStore) (actorMap, error)
-}
-
-// hamtLayouts maps each state-tree version to the HAMT its actors map uses,
-// which is that of the specs-actors release that introduced the version
-// (as the network's reference implementation builds it): version 0 is go-hamt-ipld v1
-// (actors v0.9), version 1 go-hamt-ipld v2 (actors v2), versions 2, 3 and 4
-// go-hamt-ipld v3 (actors v3, v4 and v5). Every layout has bit width 5 and
-// hashes keys with SHA-256; versions 2 to 4 differ only in the version number
-// their root records.
-var hamtLayouts = map[protocol.StateTreeVersion]actorsHAMT{
-	0: {
-		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
-			return adt0.AsMap(adt0.WrapStore(ctx, s), r)
-		},
-		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
-			return adt0.MakeEmptyMap(adt0.WrapStore(ctx, s)), nil
-		},
-	},
-	1: {
-		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
-			return adt2.AsMap(adt2.WrapStore(ctx, s), r)
-		},
-		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
-			return adt2.MakeEmptyMap(adt2.WrapStore(ctx, s)), nil
-		},
-	},
-	2: {
-		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
-			return adt3.AsMap(adt3.WrapStore(ctx, s), r, builtin3.DefaultHamtBitwidth)
-		},
-		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
-			return adt3.MakeEmptyMap(adt3.WrapStore(ctx, s), builtin3.DefaultHamtBitwidth)
-		},
-	},
-	3: {
-		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
-			return adt4.AsMap(adt4.WrapStore(ctx, s), r, builtin4.DefaultHamtBitwidth)
-		},
-		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
-			return adt4.MakeEmptyMap(adt4.WrapStore(ctx, s), builtin4.DefaultHamtBitwidth)
-		},
-	},
-	4: {
-		open: func(ctx context.Context, s ipldcbor.IpldStore, r cid.Cid) (actorMap, error) {
-			return adt5.AsMap(adt5.WrapStore(ctx, s), r, builtin5.DefaultHamtBitwidth)
-		},
-		empty: func(ctx context.Context, s ipldcbor.IpldStore) (actorMap, error) {
-			return adt5.MakeEmptyMap(adt5.WrapStore(ctx, s), builtin5.DefaultHamtBitwidth)
-		},
-	},
-}
-
-// MaxVersion is the newest state-tree version this package reads and writes.
+// MaxVersion is the newest state-tree version this package reads and
+// writes: the pre-FVM VM's last (version 5 changes the actor rows).
 const MaxVersion protocol.StateTreeVersion = 4
 
-// hamtFor opens (root defined) or creates the actors HAMT layout of a
-// state-tree version.
-func hamtFor(ctx context.Context, store ipldcbor.IpldStore, v protocol.StateTreeVersion, r cid.Cid) (actorMap, error) {
-	l, ok := hamtLayouts[v]
-	if !ok {
+// hamtFor opens (root defined) or creates the actors HAMT of a state-tree
+// version, in the layout actorshamt gives it.
+func hamtFor(ctx context.Context, store ipldcbor.IpldStore, v protocol.StateTreeVersion, r cid.Cid) (actorshamt.Map, error) {
+	if v > MaxVersion {
 		return nil, fmt.Errorf("state tree version %d is not supported (max %d)", v, MaxVersion)
 	}
-	if !r.Defined() {
-		return l.empty(ctx, store)
+	l, err := actorshamt.For(v)
+	if err != nil {
+		return nil, err
 	}
-	return l.open(ctx, store, r)
+	return l.Open(ctx, store, r)
 }
 
 // op is a pending change to one actor.
@@ -145,7 +73,7 @@ type Tree struct {
 	store   ipldcbor.IpldStore
 	version protocol.StateTreeVersion
 	info    cid.Cid
-	hamt    actorMap
+	hamt    actorshamt.Map
 	layers  []*layer
 }
 
