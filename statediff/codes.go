@@ -23,6 +23,8 @@ const (
 	kindPaych    actorKind = "paymentchannel"
 	kindVerifreg actorKind = "verifiedregistry"
 	kindAccount  actorKind = "account"
+	kindDatacap  actorKind = "datacap"
+	kindEVM      actorKind = "evm"
 )
 
 // codeInfo is what a code CID tells about an actor. version is the
@@ -40,12 +42,20 @@ func (ci codeInfo) String() string {
 }
 
 // codeTable maps every builtin code CID to its kind and actors version, as
-// package builtin lists them.
-func codeTable() map[cid.Cid]codeInfo {
+// package builtin lists them: the Go actors' identity-hashed codes and the
+// Wasm codes of the builtin-actors bundles (from their manifests).
+func codeTable() (map[cid.Cid]codeInfo, error) {
 	codes := builtin.Codes()
-	t := make(map[cid.Cid]codeInfo, len(codes))
+	bundled, err := builtin.BundleCodes()
+	if err != nil {
+		return nil, err
+	}
+	t := make(map[cid.Cid]codeInfo, len(codes)+len(bundled))
 	for c, v := range codes {
 		t[c] = codeInfo{kind: actorKind(builtin.KindOf(c)), version: int(v)}
 	}
-	return t
+	for c, b := range bundled {
+		t[c] = codeInfo{kind: actorKind(b.Kind), version: int(b.Version)}
+	}
+	return t, nil
 }

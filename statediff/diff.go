@@ -40,10 +40,13 @@ type Change struct {
 
 // ActorDiff is everything that differs about one actor.
 type ActorDiff struct {
-	Addr    address.Address
-	Op      Op     // OpAdded, OpRemoved or OpChanged
-	Code    string // actor type and version, e.g. "storageminer v2"; "A → B" if it changed
-	Changes []Change
+	Addr address.Address
+	// Delegated is the actor's f4 address (state-tree v5), address.Undef
+	// when it has none; a change of it is also listed as a Change.
+	Delegated address.Address
+	Op        Op     // OpAdded, OpRemoved or OpChanged
+	Code      string // actor type and version, e.g. "storageminer v2"; "A → B" if it changed
+	Changes   []Change
 }
 
 // Problem is a block that was missing from the store or could not be
@@ -87,7 +90,11 @@ func (r *Result) Equal() bool {
 // the rest of the diff goes on. Only a cancelled context or a failure to
 // produce any output is returned as an error.
 func Diff(ctx context.Context, s Store, a, b cid.Cid) (*Result, error) {
-	d := &differ{ctx: ctx, store: &boundedStore{Store: s, left: maxWalkLoads}, codes: codeTable(), shapes: map[int]map[actorKind]*shape{}}
+	codes, err := codeTable()
+	if err != nil {
+		return nil, err
+	}
+	d := &differ{ctx: ctx, store: &boundedStore{Store: s, left: maxWalkLoads}, codes: codes, shapes: map[int]map[actorKind]*shape{}}
 	res := &Result{A: a, B: b}
 	d.res = res
 	if a.Defined() && b.Defined() && a.Equals(b) {
@@ -243,6 +250,10 @@ func (d *differ) diffActor(e entry) (ActorDiff, error) {
 		one("Head", formatCid(act.Head))
 		one("Nonce", fmt.Sprint(act.CallSeqNum))
 		one("Balance", formatFIL(bigOf(act.Balance)))
+		if act.Delegated != address.Undef {
+			ad.Delegated = act.Delegated
+			one("DelegatedAddress", formatAddress(act.Delegated))
+		}
 		sh, _, _ := d.shapeFor(act.Code)
 		raw, err := fetch(d.ctx, d.store, act.Head)
 		if err != nil {
@@ -273,6 +284,13 @@ func (d *differ) diffActor(e entry) (ActorDiff, error) {
 	if bigOf(a.Balance).Cmp(bigOf(b.Balance)) != 0 {
 		ad.Changes = append(ad.Changes, Change{Op: OpChanged, Path: "Balance",
 			A: formatFIL(bigOf(a.Balance)), B: formatFIL(bigOf(b.Balance)), Note: filDelta(bigOf(a.Balance), bigOf(b.Balance))})
+	}
+	ad.Delegated = b.Delegated
+	if ad.Delegated == address.Undef {
+		ad.Delegated = a.Delegated
+	}
+	if a.Delegated != b.Delegated {
+		ad.Changes = append(ad.Changes, Change{Op: OpChanged, Path: "DelegatedAddress", A: formatDelegated(a.Delegated), B: formatDelegated(b.Delegated)})
 	}
 	if a.Head.Equals(b.Head) {
 		return ad, nil

@@ -53,6 +53,14 @@ func formatAddress(a address.Address) string {
 	return "f" + s[1:]
 }
 
+// formatDelegated prints an actor's f4 address, or "none".
+func formatDelegated(a address.Address) string {
+	if a == address.Undef {
+		return "none"
+	}
+	return formatAddress(a)
+}
+
 func formatCid(c cid.Cid) string {
 	if !c.Defined() {
 		return "<undef cid>"

@@ -140,7 +140,10 @@ func fil(whole, tenths int64) big.Int {
 // state tree rooted at root, if there is one.
 func findActor(t *testing.T, s Store, root cid.Cid, kind actorKind, version int) (address.Address, bool) {
 	t.Helper()
-	codes := codeTable()
+	codes, err := codeTable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var found []address.Address
 	for a, act := range independentActors(t, s, root) {
 		if ci, ok := codes[act.Code]; ok && ci.kind == kind && ci.version == version {

@@ -186,10 +186,16 @@ type actorTypes struct {
 	miner, minerInfo, precommit, sector decoder
 	deadlines, deadline, partition      decoder
 	expirationSet, vesting, post        decoder
+	// From builtin-actors v9: verified allocations and claims, datacap.
+	allocation, allocClaim, datacap decoder
+	evm                             decoder // v10
 }
 
 // typesFor returns the state types of actors version v (0 = v0.9).
 func typesFor(v int) (actorTypes, bool) {
+	if v >= 8 {
+		return bundleTypes(v)
+	}
 	switch v {
 	case 0:
 		return actorTypes{
@@ -326,6 +332,8 @@ func stateShapes(t actorTypes) map[actorKind]*shape {
 			"EscrowTable":      hamtOf(keyAddr, token),
 			"LockedTable":      hamtOf(keyAddr, token),
 			"DealOpsByEpoch":   hamtOf(keyUint, &shape{via: hamtOf(keyUint, member)}),
+			// v9+: the verified allocation of each pending deal.
+			"PendingDealAllocationIds": hamtOf(keyUint, scalarShape(dec[cbg.CborInt](), unitNone)),
 		}),
 		kindMiner: structShape(t.miner, map[string]*link{
 			"Info":                       object(struc(t.minerInfo)),
@@ -349,6 +357,16 @@ func stateShapes(t actorTypes) map[actorKind]*shape {
 			"Verifiers":                hamtOf(keyAddr, dataCap),
 			"VerifiedClients":          hamtOf(keyAddr, dataCap),
 			"RemoveDataCapProposalIDs": hamtOf(keyRaw, struc(t.rmDcProposal)),
+			// Per client (or provider) actor ID, a HAMT by allocation (claim) ID.
+			"Allocations": hamtOf(keyUint, &shape{via: hamtOf(keyUint, struc(t.allocation))}),
+			"Claims":      hamtOf(keyUint, &shape{via: hamtOf(keyUint, struc(t.allocClaim))}),
 		}),
+		// Datacap balances are tokens of 10^18 units a byte, keyed by actor ID.
+		kindDatacap: structShape(t.datacap, map[string]*link{
+			"Token.Balances":   hamtOf(keyUint, scalarShape(dec[big.Int](), unitNone)),
+			"Token.Allowances": hamtOf(keyUint, &shape{via: hamtOf(keyUint, scalarShape(dec[big.Int](), unitNone))}),
+		}),
+		// The contract storage (ContractState) is a KAMT, shown by its root CID.
+		kindEVM: struc(t.evm),
 	}
 }

@@ -3,20 +3,23 @@ package statediff
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/filecoin-project/go-address"
-	states0 "github.com/filecoin-project/specs-actors/actors/states"
+	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
+
+	"github.com/tvx-project/tvx/internal/cborseq"
 )
 
 // treeRoot is a state root resolved to its actors HAMT.
 //
 // State-tree version 0 (network versions 0-3) is the bare actors HAMT. From
 // version 1 on, the root is a tuple {Version, Actors, Info}; the HAMT it
-// points at is hamt v2 for tree version 1 and hamt v3 for versions 2-4. Both
+// points at is hamt v2 for tree version 1 and hamt v3 for versions 2-5. Both
 // HAMT encodings are read by the same walker, so the version is carried only
-// for the report.
+// for the report (version 5 also changes the actor rows: see actorRow).
 type treeRoot struct {
 	root    cid.Cid
 	version uint64
@@ -24,9 +27,9 @@ type treeRoot struct {
 	info    cid.Cid // undefined for version 0
 }
 
-// maxTreeVersion is the newest state-tree layout of the pre-FVM protocol
-// (network versions 13-15).
-const maxTreeVersion = 4
+// maxTreeVersion is the newest state-tree layout read: version 5, which the
+// FVM writes from network version 18 (version 4 serves 13 to 17).
+const maxTreeVersion = 5
 
 func (w *walker) loadTreeRoot(c cid.Cid) (*treeRoot, error) {
 	raw, err := fetch(w.ctx, w.store, c)
@@ -80,11 +83,49 @@ func parseTreeRoot(c cid.Cid, raw []byte) (*treeRoot, error) {
 	return nil, fmt.Errorf("want 2-element HAMT node or 3-element StateRoot, got %d elements", n)
 }
 
-// actorEntry is one decoded row of the actors HAMT. The row layout (code,
-// head, nonce, balance) is the same in every actors version.
+// actorRow is one actor of the actors HAMT: code, head, nonce and balance
+// in every state-tree version, and from version 5 a fifth field, the
+// actor's delegated (f4) address, or null.
+type actorRow struct {
+	Code, Head cid.Cid
+	CallSeqNum uint64
+	Balance    abi.TokenAmount
+	// Delegated is the f4 address; address.Undef when the row has none.
+	Delegated address.Address
+}
+
+func (r *actorRow) UnmarshalCBOR(rd io.Reader) error {
+	cr := cborseq.NewReader(rd)
+	n := cr.Array("actor", -1)
+	if err := cr.Err(); err != nil {
+		return err
+	}
+	if n != 4 && n != 5 {
+		return fmt.Errorf("actor: %d fields, want 4 (state-tree v0-v4) or 5 (v5)", n)
+	}
+	r.Code = cr.Cid("actor code")
+	r.Head = cr.Cid("actor head")
+	r.CallSeqNum = cr.Uint("actor nonce")
+	r.Balance = abi.TokenAmount{}
+	cr.Value("actor balance", &r.Balance)
+	r.Delegated = address.Undef
+	if n == 5 && !cr.IsNull() {
+		b := cr.Bytes("actor delegated address")
+		if cr.Err() == nil {
+			a, err := address.NewFromBytes(b)
+			if err != nil {
+				return fmt.Errorf("actor delegated address %x: %w", b, err)
+			}
+			r.Delegated = a
+		}
+	}
+	return cr.Err()
+}
+
+// actorEntry is one decoded row of the actors HAMT.
 type actorEntry struct {
 	addr address.Address
-	act  states0.Actor
+	act  actorRow
 }
 
 func decodeActor(key, raw []byte) (actorEntry, error) {

@@ -31,7 +31,13 @@ type testVector struct {
 
 func loadVector(t testing.TB, rel string) testVector {
 	t.Helper()
-	path := filepath.Join(corpusDir(t), rel)
+	return loadVectorFile(t, filepath.Join(corpusDir(t), rel))
+}
+
+// loadVectorFile reads the vector at path (errors name it as rel).
+func loadVectorFile(t testing.TB, path string) testVector {
+	t.Helper()
+	rel := path
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("corpus not available: %v", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/filecoin-project/go-address"
 	"github.com/ipfs/go-cid"
 )
 
@@ -91,6 +92,9 @@ func (r *Result) Lines() []string {
 			changed++
 		}
 		head := fmt.Sprintf("%c %s", ad.Op, formatAddress(ad.Addr))
+		if ad.Delegated != address.Undef {
+			head += " (" + formatAddress(ad.Delegated) + ")"
+		}
 		if ad.Code != "" {
 			head += " " + ad.Code
 		}

@@ -206,17 +206,8 @@ func parse(raw []byte) (*Bundle, error) {
 	if !ok {
 		return nil, fmt.Errorf("manifest block %s missing", b.Manifest)
 	}
-	rd := cborseq.NewReader(bytes.NewReader(root))
-	if n := rd.Array("manifest", 2); rd.Err() == nil && n != 2 {
-		return nil, fmt.Errorf("manifest: %d fields, expected 2", n)
-	}
-	version := rd.Uint("manifest version")
-	b.Data = rd.Cid("manifest data")
-	if err := rd.Err(); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	if version != 1 {
-		return nil, fmt.Errorf("manifest version %d, only version 1 is known", version)
+	if b.Data, err = manifestData(root); err != nil {
+		return nil, err
 	}
 	data, ok := b.blocks[b.Data]
 	if !ok {
@@ -241,6 +232,24 @@ func parse(raw []byte) (*Bundle, error) {
 		}
 	}
 	return b, nil
+}
+
+// manifestData decodes a manifest root block, [version, data], and returns
+// the CID of its actor list.
+func manifestData(root []byte) (cid.Cid, error) {
+	rd := cborseq.NewReader(bytes.NewReader(root))
+	if n := rd.Array("manifest", 2); rd.Err() == nil && n != 2 {
+		return cid.Undef, fmt.Errorf("manifest: %d fields, expected 2", n)
+	}
+	version := rd.Uint("manifest version")
+	data := rd.Cid("manifest data")
+	if err := rd.Err(); err != nil {
+		return cid.Undef, fmt.Errorf("manifest: %w", err)
+	}
+	if version != 1 {
+		return cid.Undef, fmt.Errorf("manifest version %d, only version 1 is known", version)
+	}
+	return data, nil
 }
 
 // ParseActors decodes a manifest data block: a CBOR list of [name, code]
