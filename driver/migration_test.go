@@ -31,7 +31,7 @@ func (zeroRand) BeaconRandomness(context.Context, crypto.DomainSeparationTag, ab
 // follows the chain's schedule: the legacy executor migrates the state at
 // the end of each upgrade height, after its cron (null rounds included),
 // exactly once, and the driver replays the vector so. Run on the real
-// mainnet genesis state through all six migrations (EarlyTable), with a
+// mainnet genesis state through all seven migrations (EarlyTable), with a
 // transfer in every tipset.
 func TestTipsetVectorCrossesEveryMigration(t *testing.T) {
 	ctx := context.Background()
@@ -89,8 +89,8 @@ func TestTipsetVectorCrossesEveryMigration(t *testing.T) {
 		}
 		root, parent = res.PostRoot, epoch
 	}
-	if migrations != 6 {
-		t.Fatalf("the tipsets crossed %d migrating heights, want all 6", migrations)
+	if want := len(table.Migrations()); migrations != want {
+		t.Fatalf("the tipsets crossed %d migrating heights, want all %d", migrations, want)
 	}
 	v.Post.StateTree.RootCID = root
 

@@ -8,7 +8,7 @@ import (
 	"github.com/tvx-project/tvx/protocol"
 )
 
-// BenchmarkGenesisToNV15 runs all six migrations on the real mainnet
+// BenchmarkGenesisToNV15 runs all seven migrations on the real mainnet
 // genesis state, a fresh copy each time, and reports actors migrated per
 // second (each actor counted once per migration it goes through).
 //

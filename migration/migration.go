@@ -1,7 +1,8 @@
 // Package migration runs the state migrations the network ran at its
 // upgrades, through the migration packages specs-actors ships for each new
 // actors version (nv4: actors v2, nv10: v3, nv12: v4, nv13: v5, nv14: v6,
-// nv15: v7). The protocol table says which upgrade carries which migration
+// nv15: v7) and for Calico's correction of power claims within actors v2
+// (nv7, which only mainnet ran). The protocol table says which upgrade carries which migration
 // (protocol.Upgrade.Migration); this package knows how to run each by name,
 // and nothing here states an epoch.
 //

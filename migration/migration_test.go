@@ -304,8 +304,9 @@ func TestGenesisThroughEveryMigration(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", u.Migration, err)
 				}
-				if st.Out == root {
-					t.Fatalf("%s left the root unchanged", u.Migration)
+				// nv7 corrects power claims, which a genesis has right.
+				if (st.Out == root) != (u.Migration == "nv7") {
+					t.Fatalf("%s: root %s -> %s", u.Migration, root, st.Out)
 				}
 				if !st.TotalBefore.Equals(total) || !st.TotalAfter.Equals(total) {
 					t.Errorf("%s: total %s before, %s after; genesis %s", u.Migration, st.TotalBefore, st.TotalAfter, total)
@@ -400,14 +401,16 @@ func TestErrors(t *testing.T) {
 }
 
 // Every pre-FVM upgrade of the mainnet table that brings a new actors
-// version names the migration that makes it, and no other row names one.
+// version names the migration that makes it, and no other row but Calico
+// names one.
 func TestTableNamesEveryActorsMigration(t *testing.T) {
 	rows := protocol.Mainnet().Upgrades()
 	var named []string
 	for i, u := range rows[1:] {
 		prev := rows[i]
 		changes := u.VM == protocol.LegacyVM && u.ActorsVersion != prev.ActorsVersion
-		if changes != (u.Migration != "") {
+		// Calico's migration corrects power claims within actors v2.
+		if changes != (u.Migration != "") && u.Codename != "calico" {
 			t.Errorf("%s: actors v%d -> v%d, migration %q", u.Codename, prev.ActorsVersion, u.ActorsVersion, u.Migration)
 		}
 		if u.Migration != "" {

@@ -9,6 +9,7 @@ import (
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 
 	nv4 "github.com/filecoin-project/specs-actors/v2/actors/migration/nv4"
+	nv7 "github.com/filecoin-project/specs-actors/v2/actors/migration/nv7"
 	nv10 "github.com/filecoin-project/specs-actors/v3/actors/migration/nv10"
 	nv12 "github.com/filecoin-project/specs-actors/v4/actors/migration/nv12"
 	nv13 "github.com/filecoin-project/specs-actors/v5/actors/migration/nv13"
@@ -40,6 +41,12 @@ var migrations = map[string]step{
 		run: func(ctx context.Context, s ipldcbor.IpldStore, a cid.Cid, prior abi.ChainEpoch, o Options) (cid.Cid, error) {
 			return nv4.MigrateStateTree(ctx, s, a, prior, nv4.Config{MaxWorkers: o.workers()})
 		}},
+	// Calico's correction of the power actor's claims (actors v2 to v2),
+	// which only mainnet ran.
+	"nv7": {inTree: 1, outTree: 1, inActors: 2, outActors: 2,
+		run: func(ctx context.Context, s ipldcbor.IpldStore, a cid.Cid, prior abi.ChainEpoch, _ Options) (cid.Cid, error) {
+			return nv7.MigrateStateTree(ctx, s, a, prior, nv7.Config{})
+		}},
 	"nv10": {inTree: 1, outTree: 2, inActors: 2, outActors: 3,
 		run: func(ctx context.Context, s ipldcbor.IpldStore, a cid.Cid, prior abi.ChainEpoch, o Options) (cid.Cid, error) {
 			cfg := nv10.Config{MaxWorkers: uint(o.workers()), JobQueueSize: jobQueue, ResultQueueSize: resultQueue}
@@ -68,7 +75,7 @@ var migrations = map[string]step{
 }
 
 // Names lists the migrations this package runs, oldest first.
-func Names() []string { return []string{"nv4", "nv10", "nv12", "nv13", "nv14", "nv15"} }
+func Names() []string { return []string{"nv4", "nv7", "nv10", "nv12", "nv13", "nv14", "nv15"} }
 
 // logf adapts Options.Logf to the migration packages' logger.
 type logf func(format string, args ...any)

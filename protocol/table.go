@@ -285,7 +285,7 @@ func Mainnet() *Table {
 		{Codename: "tape", Epoch: 140760, Rules: rulesFor(5)},
 		{Codename: "liftoff", Epoch: 148888, Rules: rulesFor(5)},
 		{Codename: "kumquat", Epoch: 170000, Rules: rulesFor(6)},
-		{Codename: "calico", Epoch: 265200, Prices: PricesCalico, Rules: rulesFor(7)},
+		{Codename: "calico", Epoch: 265200, Migration: "nv7", Prices: PricesCalico, Rules: rulesFor(7)},
 		{Codename: "persian", Epoch: 272400, Rules: rulesFor(8)},
 		{Codename: "orange", Epoch: 336458, FaultBlackout: true, Rules: rulesFor(9)},
 		{Codename: "claus", Epoch: 343200, Rules: burnExempt(rulesFor(9))},

@@ -11,7 +11,7 @@ import (
 	"github.com/tvx-project/tvx/internal/testcorpus"
 )
 
-// tvx migrate on the real mainnet genesis: all six migrations in one run,
+// tvx migrate on the real mainnet genesis: all seven migrations in one run,
 // or in two through the CAR the first writes, reach the same root; each
 // failure the command names gets its own message and exit status, and no
 // file is left behind by a failed run.
@@ -33,7 +33,7 @@ func TestMigrateCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errw)
 	}
-	for _, want := range []string{"versions:   nv0 -> nv15, 6 migration(s)", "time:", "nv4 (actorsv2", "nv15 (ohsnap",
+	for _, want := range []string{"versions:   nv0 -> nv15, 7 migration(s)", "time:", "nv4 (actorsv2", "nv15 (ohsnap",
 		"storageminer       fil/6/storageminer            3 -> fil/7/storageminer            3"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -30,11 +30,11 @@ import (
 const Network = "early-upgrades"
 
 // Heights of EarlyTable's upgrades, each of mainnet's rows that brings a
-// migration: nv4 at 2, nv10 at 4, nv12 at 6, nv13 at 8, nv14 at 10, nv15
-// at 12.
-var Heights = map[string]abi.ChainEpoch{"actorsv2": 2, "trust": 4, "turbo": 6, "hyperdrive": 8, "chocolate": 10, "ohsnap": 12}
+// migration: nv4 at 2, nv7 at 3, nv10 at 4, nv12 at 6, nv13 at 8, nv14 at
+// 10, nv15 at 12.
+var Heights = map[string]abi.ChainEpoch{"actorsv2": 2, "calico": 3, "trust": 4, "turbo": 6, "hyperdrive": 8, "chocolate": 10, "ohsnap": 12}
 
-// EarlyTable is mainnet's genesis row and its six migrating upgrades,
+// EarlyTable is mainnet's genesis row and its seven migrating upgrades,
 // moved to the heights in Heights: a chain from the genesis state goes
 // through every migration in a dozen epochs.
 func EarlyTable(tb testing.TB) *protocol.Table {
