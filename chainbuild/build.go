@@ -163,7 +163,14 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 	mismatchf := func(format string, args ...any) {
 		out.Mismatches = append(out.Mismatches, fmt.Sprintf(format, args...))
 	}
+	// Without WithProtocol, the vector's network's own table (a devnet's
+	// as its schedule record says), else mainnet's.
 	table := cfg.protocol
+	if table == nil {
+		if table, err = driver.VectorProtocol(v); err != nil {
+			return nil, fmt.Errorf("chain build: %w", err)
+		}
+	}
 	if table == nil {
 		table = protocol.Mainnet()
 	}
@@ -206,7 +213,7 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 			Params: executor.Params{
 				Store:          bs,
 				NetworkVersion: tsNV,
-				Protocol:       cfg.protocol,
+				Protocol:       table,
 				OnChain:        onChain,
 				Network:        v.Network(),
 				Policy:         policy,

@@ -139,7 +139,17 @@ func (d *Driver) runOne(ctx context.Context, v *schema.Vector, variant schema.Va
 		return Outcome{Status: Error, Reason: err.Error()}
 	}
 
-	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: d.cfg.protocol, policy: policy}
+	table := d.cfg.protocol
+	if !d.cfg.protocolSet {
+		own, err := VectorProtocol(v)
+		if err != nil {
+			return Outcome{Status: Error, Reason: err.Error()}
+		}
+		if own != nil {
+			table = own
+		}
+	}
+	r := &run{vector: v, variant: variant, blocks: corpus.NewBuffered(bs), log: d.cfg.logger, protocol: table, policy: policy}
 	switch v.Class {
 	case schema.ClassMessage:
 		out = d.execMessageClass(ctx, r)

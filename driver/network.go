@@ -2,6 +2,7 @@ package driver
 
 import (
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -26,6 +27,26 @@ func VectorPolicy(v *schema.Vector) (*networks.Policy, error) {
 		return nil, &schema.Error{File: v.Path, Field: "_meta.gen", Err: err}
 	}
 	return p, nil
+}
+
+// VectorProtocol is the protocol table a vector replays under: its
+// network's own (calibnet's, butterfly's), or for a network tvx has no row
+// for the schedule recorded beside it (networks.ScheduleRecordPrefix), else
+// nil (the driver's default, mainnet's). A malformed schedule record is an
+// error naming the field.
+func VectorProtocol(v *schema.Vector) (*protocol.Table, error) {
+	if v.Meta == nil {
+		return nil, nil
+	}
+	sources := make([]string, len(v.Meta.Gen))
+	for i, g := range v.Meta.Gen {
+		sources[i] = g.Source
+	}
+	t, err := networks.VectorProtocol(sources)
+	if err != nil {
+		return nil, &schema.Error{File: v.Path, Field: "_meta.gen", Err: err}
+	}
+	return t, nil
 }
 
 // WithActorPolicy runs every vector under policy p instead of the policy

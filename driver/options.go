@@ -33,8 +33,11 @@ type config struct {
 	executor executor.Executor
 	// callbacks observe every tipset of tipset-class runs (callbacks.go).
 	callbacks []Callback
-	// protocol is the protocol table variants are looked up in.
-	protocol *protocol.Table
+	// protocol is the protocol table variants are looked up in: the one
+	// WithProtocol gives (protocolSet), else each vector's network's
+	// (VectorProtocol), else mainnet's.
+	protocol    *protocol.Table
+	protocolSet bool
 	// policy, when set, overrides the actor policy of the vectors'
 	// recorded network (WithActorPolicy).
 	policy *networks.Policy
@@ -44,12 +47,13 @@ func defaults() config {
 	return config{logger: nopLogger{}, source: corpus.Memory{}, executor: DefaultExecutor(), protocol: protocol.Mainnet()}
 }
 
-// WithProtocol makes the driver look variants' network versions up in t
-// instead of the mainnet table (a test network, or a version being added).
+// WithProtocol makes the driver look every variant's network version up in
+// t instead of the table of the vector's network (a test network, or a
+// version being added).
 func WithProtocol(t *protocol.Table) Option {
 	return func(c *config) {
 		if t != nil {
-			c.protocol = t
+			c.protocol, c.protocolSet = t, true
 		}
 	}
 }

@@ -209,10 +209,15 @@ func (e *Extractor) gen(extra ...string) []schema.GenerationData {
 	if e.cfg.network != "" {
 		out = append(out, schema.GenerationData{Source: "network:" + e.cfg.network})
 	}
-	// A network tvx has no row for records its policy, so the vector
-	// replays under it wherever it goes.
-	if _, known := networks.ByName(e.cfg.network); !known && e.cfg.policy != nil {
-		out = append(out, schema.GenerationData{Source: e.cfg.policy.Record()})
+	// A network tvx has no row for records its schedule and policy, so
+	// the vector replays under its own rules wherever it goes.
+	if _, known := networks.ByName(e.cfg.network); !known {
+		if e.cfg.protocol != nil && e.cfg.network != "" && e.cfg.protocol.Network() == e.cfg.network {
+			out = append(out, schema.GenerationData{Source: networks.ScheduleRecord(e.cfg.protocol)})
+		}
+		if e.cfg.policy != nil {
+			out = append(out, schema.GenerationData{Source: e.cfg.policy.Record()})
+		}
 	}
 	for _, s := range extra {
 		out = append(out, schema.GenerationData{Source: s})

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/network"
+
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // PolicyRecordPrefix starts the _meta.gen source that carries the actor
@@ -154,4 +157,85 @@ func VectorPolicy(records []string) (*Policy, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// ScheduleRecordPrefix starts the _meta.gen source that carries the
+// upgrade schedule of a network tvx has no row for (a devnet), so its
+// vectors replay under its own protocol (rules and price lists by epoch):
+// "schedule:genesis=15,breeze=-1,...".
+const ScheduleRecordPrefix = "schedule:"
+
+// ScheduleRecord is a protocol table's schedule as a _meta.gen source: the
+// genesis network version, then each upgrade's height by codename in the
+// table's order.
+func ScheduleRecord(t *protocol.Table) string {
+	rows := t.Upgrades()
+	parts := []string{fmt.Sprintf("genesis=%d", rows[0].Version)}
+	for _, u := range rows[1:] {
+		parts = append(parts, fmt.Sprintf("%s=%d", u.Codename, u.Epoch))
+	}
+	return ScheduleRecordPrefix + strings.Join(parts, ",")
+}
+
+// ParseScheduleRecord makes the protocol table of network name from what
+// ScheduleRecord wrote; the error names the part at fault.
+func ParseScheduleRecord(name, s string) (*protocol.Table, error) {
+	body, ok := strings.CutPrefix(s, ScheduleRecordPrefix)
+	if !ok {
+		return nil, fmt.Errorf("schedule record %q does not start with %q", s, ScheduleRecordPrefix)
+	}
+	sched := protocol.Schedule{Network: name, Heights: map[string]abi.ChainEpoch{}}
+	for i, kv := range strings.Split(body, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("schedule record: %q is not codename=height", kv)
+		}
+		if i == 0 {
+			if k != "genesis" || n < 0 {
+				return nil, fmt.Errorf("schedule record: starts with %q, not genesis=<network version>", kv)
+			}
+			sched.GenesisVersion = network.Version(n)
+			continue
+		}
+		if _, dup := sched.Heights[k]; dup {
+			return nil, fmt.Errorf("schedule record: %s repeated", k)
+		}
+		if _, known := protocol.Mainnet().ByCodename(k); !known || k == "genesis" {
+			return nil, fmt.Errorf("schedule record: unknown upgrade %q", k)
+		}
+		sched.Heights[k] = abi.ChainEpoch(n)
+	}
+	t, err := protocol.FromSchedule(sched)
+	if err != nil {
+		return nil, fmt.Errorf("schedule record: %w", err)
+	}
+	return t, nil
+}
+
+// VectorProtocol is the protocol table a vector replays under, from its
+// _meta.gen sources: its network's own table when tvx has one, else the
+// schedule recorded beside the network's name (a devnet), else nil (the
+// caller's default, mainnet's).
+func VectorProtocol(records []string) (*protocol.Table, error) {
+	var name, sched string
+	for _, r := range records {
+		if n, ok := strings.CutPrefix(r, "network:"); ok && name == "" {
+			name = n
+		}
+		if strings.HasPrefix(r, ScheduleRecordPrefix) {
+			if sched != "" {
+				return nil, fmt.Errorf("two schedule records")
+			}
+			sched = r
+		}
+	}
+	if p, ok := ByName(name); ok {
+		t, err := p.Protocol()
+		return t, err
+	}
+	if sched == "" || name == "" {
+		return nil, nil
+	}
+	return ParseScheduleRecord(name, sched)
 }

@@ -57,3 +57,39 @@ func TestPolicyRecord(t *testing.T) {
 		}
 	}
 }
+
+// A devnet's schedule survives its record (the protocol table made from it
+// is the one the profile gives); a known network's vectors take the
+// table's own table; bad records are refused naming the part at fault.
+func TestScheduleRecord(t *testing.T) {
+	devnet := FromNodeParams(NodeParams{Name: "test", Upgrades: Heights{"breeze": -1, "smoke": -2, "calico": -9, "ohsnap": -18, "chocolate": 40}})
+	want, err := devnet.Protocol()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := ScheduleRecord(want)
+	got, err := VectorProtocol([]string{"network:test", rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Upgrades(), want.Upgrades()) || got.Network() != "test" {
+		t.Fatalf("record %s gives %+v", rec, got.Upgrades())
+	}
+	if tb, err := VectorProtocol([]string{"network:calibnet", rec}); err != nil || tb.Network() != "calibrationnet" {
+		t.Errorf("calibnet vector: %v %v", tb, err)
+	}
+	for _, recs := range [][]string{{"network:ignition"}, {rec}, nil} {
+		if tb, err := VectorProtocol(recs); err != nil || tb != nil {
+			t.Errorf("%v: %v %v, want the caller's default", recs, tb, err)
+		}
+	}
+	for part, bad := range map[string]string{
+		"genesis": strings.Replace(rec, "genesis=", "genesis=x", 1),
+		"moon":    rec + ",moon=5",
+		"smoke":   rec + ",smoke=3",
+	} {
+		if _, err := VectorProtocol([]string{"network:test", bad}); err == nil || !strings.Contains(err.Error(), part) {
+			t.Errorf("%s: error %v does not name %s", bad, err, part)
+		}
+	}
+}

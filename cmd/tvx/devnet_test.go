@@ -22,9 +22,10 @@ import (
 // ProveCommitSector and SubmitWindowedPoSt vectors through tvx extract as
 // a user runs it against `lotus daemon` (FULLNODE_API_INFO, a read token):
 // each passes the extraction's sanity check against the chain, records its
-// network and that network's actor policy, and passes tvx exec, which
-// replays it under that policy, in process and through the executor
-// process protocol. A miner message also extracts with
+// network with that network's schedule and actor policy, and passes tvx
+// exec, which replays it under them (the devnet's genesis price list, as
+// its Calico is before genesis; its 2 KiB policy), in process and through
+// the executor process protocol. A miner message also extracts with
 // --state-retain accessed-actors.
 func TestDevnetSectorMessagesExtractAndPass(t *testing.T) {
 	c, err := devnetchain.Build(context.Background())
@@ -59,14 +60,20 @@ func TestDevnetSectorMessagesExtractAndPass(t *testing.T) {
 		if len(v.Post.Receipts) != 1 || v.Post.Receipts[0].ExitCode != 0 {
 			t.Errorf("%s: receipts %+v, the chain recorded exit 0", r.method, v.Post.Receipts)
 		}
-		var policy []string
+		var policy, sched []string
 		for _, g := range v.Meta.Gen {
 			if strings.HasPrefix(g.Source, networks.PolicyRecordPrefix) {
 				policy = append(policy, g.Source)
 			}
+			if strings.HasPrefix(g.Source, networks.ScheduleRecordPrefix) {
+				sched = append(sched, g.Source)
+			}
 		}
 		if want := devnetchain.Profile().Policy.Record(); len(policy) != 1 || policy[0] != want {
 			t.Errorf("%s: policy records %v, want [%s]", r.method, policy, want)
+		}
+		if len(sched) != 1 || !strings.Contains(sched[0], "genesis=15,") || !strings.Contains(sched[0], "calico=-9") {
+			t.Errorf("%s: schedule records %v", r.method, sched)
 		}
 		if r.method == "ProveCommitSector" && len(v.Randomness) == 0 {
 			t.Errorf("%s: no randomness recorded (it draws ticket and beacon randomness)", r.method)

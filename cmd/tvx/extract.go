@@ -126,7 +126,7 @@ func extractorOptions(c *cli.Context, label string) []extract.Option {
 	if n := c.String("network"); n != "" {
 		opts = append(opts, extract.WithNetworkName(n))
 	}
-	opts = append(opts, devnetPolicyOption(c)...)
+	opts = append(opts, networkOptions(c)...)
 	if d := c.String("tmpdir"); d != "" {
 		opts = append(opts, extract.WithTempDir(d))
 	}

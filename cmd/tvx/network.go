@@ -66,26 +66,42 @@ func useSourceNetwork(c *cli.Context, src chain.Source) (networks.Profile, bool,
 		return p, known, fmt.Errorf("--network: %w", err)
 	}
 	useAddressPrefix(p.Name)
-	if _, inTable := networks.ByName(p.Name); !inTable && len(p.Policy.SupportedSealProofs) > 0 {
-		if c.App.Metadata == nil {
-			c.App.Metadata = map[string]any{}
-		}
-		c.App.Metadata[devnetPolicyKey] = p.Policy
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
 	}
+	if _, err := p.Protocol(); err != nil {
+		return p, known, usageErr("network %s: %v", p.Name, err)
+	}
+	c.App.Metadata[sourceNetworkKey] = p
 	return p, known, nil
 }
 
-// devnetPolicyKey keeps, in the app's metadata, the actor policy a devnet's
-// node described, for the extractor's options.
-const devnetPolicyKey = "devnet-policy"
+// sourceNetworkKey keeps, in the app's metadata, the profile of the
+// source's network, for the extractor's options.
+const sourceNetworkKey = "source-network"
 
-// devnetPolicyOption is the extractor option for a devnet's policy, if the
-// source was one.
-func devnetPolicyOption(c *cli.Context) []extract.Option {
-	if p, ok := c.App.Metadata[devnetPolicyKey].(networks.Policy); ok {
-		return []extract.Option{extract.WithActorPolicy(p)}
+// networkOptions are the extractor options for the source's network, when
+// it is not mainnet: its protocol table (a devnet's made from the heights
+// its node reports) and, for a devnet, the actor policy its node
+// described.
+func networkOptions(c *cli.Context) []extract.Option {
+	p, ok := c.App.Metadata[sourceNetworkKey].(networks.Profile)
+	if !ok || p.Name == networks.Mainnet {
+		return nil
 	}
-	return nil
+	_, inTable := networks.ByName(p.Name)
+	if !inTable && len(p.Upgrades) == 0 {
+		return nil // a network name and nothing else: mainnet's rules
+	}
+	table, err := p.Protocol()
+	if err != nil {
+		return nil // unreachable: useSourceNetwork made the table
+	}
+	opts := []extract.Option{extract.WithProtocol(table)}
+	if !inTable && len(p.Policy.SupportedSealProofs) > 0 {
+		opts = append(opts, extract.WithActorPolicy(p.Policy))
+	}
+	return opts
 }
 
 // useAddressPrefix makes addresses print with the prefix of the named

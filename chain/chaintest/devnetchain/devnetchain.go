@@ -3,6 +3,8 @@
 // sectors, a 10-epoch pre-commit challenge delay, 4-second blocks, every
 // upgrade up to OhSnap in force from genesis (network version 15, actors
 // v7) and a mock drand beacon whose rounds follow the chain's own timing.
+// Its messages run under the devnet's own protocol table, as its node runs
+// them: with Calico before genesis, that is the genesis price list.
 //
 // On it a miner is created by a CreateMiner message, pre-commits one 2 KiB
 // sector, proves it once the challenge delay has passed (the power actor's
@@ -48,6 +50,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/chain/chaintest"
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm"
 	"github.com/tvx-project/tvx/vm/actorpolicy"
 	"github.com/tvx-project/tvx/vm/state"
@@ -188,7 +191,11 @@ func Build(ctx context.Context) (*Chain, error) {
 		return nil, err
 	}
 
-	b := &builder{ctx: ctx, bs: bs, cb: &chaintest.Builder{Blocks: bs}, producer: created.IDAddress, root: w.Root, nv: nv}
+	table, err := prof.Protocol()
+	if err != nil {
+		return nil, fmt.Errorf("devnet: %w", err)
+	}
+	b := &builder{ctx: ctx, bs: bs, cb: &chaintest.Builder{Blocks: bs}, producer: created.IDAddress, root: w.Root, nv: nv, table: table}
 	b.src = chain.NewBlockSource(bs, func() *chain.TipSet { return b.head })
 	if b.receipts, err = b.cb.Receipts(nil); err != nil {
 		return nil, err
@@ -338,7 +345,10 @@ type builder struct {
 	src      *chain.BlockSource
 	producer address.Address
 	nv       network.Version
-	head     *chain.TipSet
+	// table is the devnet's protocol table: messages run under its rules
+	// and price list at their epoch, as the devnet's node ran them.
+	table *protocol.Table
+	head  *chain.TipSet
 	// root and receipts are what executing head produced: the next
 	// tipset's parent state and receipts.
 	root, receipts cid.Cid
@@ -437,6 +447,8 @@ func (b *builder) tipset(h abi.ChainEpoch, msg *vm.Message) (*vm.TipsetResult, e
 	}
 	res, err := vm.ApplyTipset(b.ctx, b.bs, vm.Tipset{ParentState: b.root, ParentEpoch: parentEpoch, Epoch: h, Blocks: []vm.TipsetBlock{vblock}}, vm.Config{
 		NetworkVersion: b.nv,
+		Protocol:       b.table,
+		OnChain:        true,
 		BaseFee:        big.NewInt(100),
 		CircSupply:     CircSupply(),
 		Rand:           chain.NewRand(b.src, ts.Key()),
@@ -457,7 +469,7 @@ func (b *builder) tipset(h abi.ChainEpoch, msg *vm.Message) (*vm.TipsetResult, e
 func (b *builder) creationEpoch(producer address.Address) (abi.ChainEpoch, error) {
 	for c := abi.ChainEpoch(2); c < 400; c++ {
 		scratch := &overlay{base: b.bs, top: chain.NewMemBlocks()}
-		m, err := vm.New(b.ctx, scratch, b.root, vm.Config{NetworkVersion: b.nv, Epoch: c, CircSupply: CircSupply()})
+		m, err := vm.New(b.ctx, scratch, b.root, vm.Config{NetworkVersion: b.nv, Protocol: b.table, OnChain: true, Epoch: c, CircSupply: CircSupply()})
 		if err != nil {
 			return 0, err
 		}

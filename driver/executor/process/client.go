@@ -22,6 +22,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // DefaultTimeout bounds one request, the blocks and randomness it asks for
@@ -411,6 +412,13 @@ func paramsWire(p executor.Params) *wireParams {
 		}
 		for _, sp := range p.Policy.SupportedSealProofs {
 			w.Policy.SealProofs = append(w.Policy.SealProofs, int64(sp))
+		}
+	}
+	if p.Protocol != nil && p.Protocol.Network() != protocol.Mainnet().Network() {
+		rows := p.Protocol.Upgrades()
+		w.Schedule = &wireSchedule{GenesisVersion: uint(rows[0].Version), Heights: map[string]int64{}}
+		for _, u := range rows[1:] {
+			w.Schedule.Heights[u.Codename] = int64(u.Epoch)
 		}
 	}
 	return w

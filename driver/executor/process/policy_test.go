@@ -9,11 +9,12 @@ import (
 
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/protocol"
 )
 
-// A run's network and actor policy cross the protocol intact; a policy the
-// actors cannot run under is refused naming params.policy; mainnet's (nil)
-// sends no policy at all.
+// A run's network, actor policy and protocol table cross the protocol
+// intact; a policy the actors cannot run under is refused naming
+// params.policy; mainnet's sends none of them.
 func TestParamsCarryNetworkAndPolicy(t *testing.T) {
 	p := &networks.Policy{
 		SupportedSealProofs:     []abi.RegisteredSealProof{abi.RegisteredSealProof_StackedDrg2KiBV1, abi.RegisteredSealProof_StackedDrg8MiBV1},
@@ -29,8 +30,22 @@ func TestParamsCarryNetworkAndPolicy(t *testing.T) {
 	if got.Network != "test" || got.Policy == nil || !reflect.DeepEqual(*got.Policy, *p) {
 		t.Fatalf("decoded network %q policy %+v, sent %+v", got.Network, got.Policy, p)
 	}
-	if w := paramsWire(executor.Params{NetworkVersion: 15}); w.Policy != nil || w.Network != "" {
+	if w := paramsWire(executor.Params{NetworkVersion: 15, Protocol: protocol.Mainnet()}); w.Policy != nil || w.Network != "" || w.Schedule != nil {
 		t.Errorf("mainnet's run sends %+v", w)
+	}
+	// A network's protocol table crosses as its schedule.
+	calib := protocol.Calibnet()
+	got, err = decodeParams(paramsWire(executor.Params{NetworkVersion: 9, Network: "calibrationnet", Protocol: calib}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Protocol == nil || got.Protocol.Network() != "calibrationnet" || !reflect.DeepEqual(got.Protocol.Upgrades(), calib.Upgrades()) {
+		t.Errorf("calibnet's table arrives as %+v", got.Protocol)
+	}
+	w = paramsWire(executor.Params{NetworkVersion: 9, Network: "calibrationnet", Protocol: calib})
+	w.Schedule.Heights["moon"] = 3
+	if _, err := decodeParams(w); err == nil || !strings.Contains(err.Error(), "params.schedule") {
+		t.Errorf("an unknown upgrade: %v", err)
 	}
 	for name, bad := range map[string]func(*wirePolicy){
 		"unknown proof": func(w *wirePolicy) { w.SealProofs = []int64{99} },

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm/actorpolicy"
 )
 
@@ -270,6 +271,18 @@ func decodeParams(p *wireParams) (executor.Params, error) {
 	if p.Policy != nil {
 		if out.Policy, err = decodePolicy(p.Policy); err != nil {
 			return executor.Params{}, fmt.Errorf("field params.policy: %w", err)
+		}
+	}
+	if p.Schedule != nil {
+		sched := protocol.Schedule{Network: p.Network, GenesisVersion: network.Version(p.Schedule.GenesisVersion), Heights: map[string]abi.ChainEpoch{}}
+		for k, h := range p.Schedule.Heights {
+			if _, known := protocol.Mainnet().ByCodename(k); !known || k == "genesis" {
+				return executor.Params{}, fmt.Errorf("field params.schedule: unknown upgrade %q", k)
+			}
+			sched.Heights[k] = abi.ChainEpoch(h)
+		}
+		if out.Protocol, err = protocol.FromSchedule(sched); err != nil {
+			return executor.Params{}, fmt.Errorf("field params.schedule: %w", err)
 		}
 	}
 	return out, nil

@@ -87,6 +87,16 @@ type wireParams struct {
 	// Network and Policy: executor.Params' (absent for mainnet's policy).
 	Network string      `json:"network,omitempty"`
 	Policy  *wirePolicy `json:"policy,omitempty"`
+	// Schedule is the upgrade schedule of Params.Protocol when that is not
+	// mainnet's table.
+	Schedule *wireSchedule `json:"schedule,omitempty"`
+}
+
+// wireSchedule is a protocol.Schedule: the genesis network version and the
+// upgrade heights by codename (negative: before genesis).
+type wireSchedule struct {
+	GenesisVersion uint             `json:"genesis_version"`
+	Heights        map[string]int64 `json:"heights"`
 }
 
 // wirePolicy is a networks.Policy: seal proof types by number, sizes in
