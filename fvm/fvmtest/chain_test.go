@@ -18,7 +18,7 @@ func TestExtractFromFVMChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds and executes a chain with actor code")
 	}
-	for _, nv := range []uint{16, 17} {
+	for _, nv := range testVersions() {
 		ctx := context.Background()
 		w, err := New(ctx, Options{NetworkVersion: nv})
 		if err != nil {

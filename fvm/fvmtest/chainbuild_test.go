@@ -21,7 +21,7 @@ func TestChainBuildAtFVMVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds and executes chains with actor code")
 	}
-	for _, nv := range []uint{16, 17} {
+	for _, nv := range testVersions() {
 		ctx := context.Background()
 		w, err := New(ctx, Options{NetworkVersion: nv})
 		if err != nil {

@@ -15,3 +15,12 @@ func TestNewBuildsEveryVersion(t *testing.T) {
 		t.Logf("nv%d root %s", nv, w.Root)
 	}
 }
+
+// testVersions are the network versions the chain tests run: nv16 and
+// nv17, or nv17 alone under the race detector.
+func testVersions() []uint {
+	if raceEnabled {
+		return []uint{17}
+	}
+	return []uint{16, 17}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fvmtest
+
+const raceEnabled = false
