@@ -8,6 +8,7 @@ import (
 	"context"
 	"math/big"
 	"os"
+	"sort"
 	"testing"
 
 	"github.com/filecoin-project/go-address"
@@ -16,6 +17,11 @@ import (
 	tvschema "github.com/filecoin-project/test-vectors/schema"
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
+
+	builtin0 "github.com/filecoin-project/specs-actors/actors/builtin"
+	multisig0 "github.com/filecoin-project/specs-actors/actors/builtin/multisig"
+	states7 "github.com/filecoin-project/specs-actors/v7/actors/states"
+	adt7 "github.com/filecoin-project/specs-actors/v7/actors/util/adt"
 
 	"github.com/tvx-project/tvx/builtin"
 	"github.com/tvx-project/tvx/chain"
@@ -189,4 +195,65 @@ func Total(tb testing.TB, bs ipldcbor.IpldBlockstore, root cid.Cid) abi.TokenAmo
 		tb.Fatal(err)
 	}
 	return sum
+}
+
+// Invariants runs actors v7's own state invariant checks on the state at
+// root (a versioned root of actors v7), expecting every balance to sum to
+// total, and returns their messages, sorted.
+func Invariants(tb testing.TB, bs ipldcbor.IpldBlockstore, root cid.Cid, total abi.TokenAmount, prior abi.ChainEpoch) []string {
+	tb.Helper()
+	ctx := context.Background()
+	store := ipldcbor.NewCborStore(bs)
+	var raw []any
+	if err := store.Get(ctx, root, &raw); err != nil || len(raw) != 3 {
+		tb.Fatalf("state root %s: %v", root, err)
+	}
+	actors, ok := raw[1].(cid.Cid)
+	if !ok {
+		tb.Fatalf("state root %s: no actors map", root)
+	}
+	tree, err := states7.LoadTree(adt7.WrapStore(ctx, store), actors)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acc, err := states7.CheckStateInvariants(tree, total, prior)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	msgs := append([]string(nil), acc.Messages()...)
+	sort.Strings(msgs)
+	return msgs
+}
+
+// LockedForever lists the actors v0.9 multisigs of the state at root that
+// lock a balance with no unlock duration: a condition of mainnet's genesis
+// (Lotus rewrote those multisigs at Ignition, by hand, not by migration)
+// that later actors versions' invariant checks flag.
+func LockedForever(tb testing.TB, bs ipldcbor.IpldBlockstore, root cid.Cid) []address.Address {
+	tb.Helper()
+	ctx := context.Background()
+	store := ipldcbor.NewCborStore(bs)
+	tree, err := state.Load(ctx, store, root)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []address.Address
+	err = tree.ForEach(func(id address.Address, act *state.Actor) error {
+		if act.Code != builtin0.MultisigActorCodeID {
+			return nil
+		}
+		var st multisig0.State
+		if err := store.Get(ctx, act.Head, &st); err != nil {
+			return err
+		}
+		if st.InitialBalance.Sign() > 0 && st.UnlockDuration == 0 {
+			out = append(out, id)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
