@@ -30,6 +30,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/fvm/bundle"
 	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
@@ -121,6 +122,8 @@ func WithExecutor(x executor.Executor) Option {
 type Extractor struct {
 	src chain.Source
 	cfg config
+	// bundles names FVM-era actor code (loaded when first asked).
+	bundles *bundle.Set
 }
 
 // New returns an Extractor reading src.
@@ -129,7 +132,7 @@ func New(src chain.Source, opts ...Option) *Extractor {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Extractor{src: src, cfg: cfg}
+	return &Extractor{src: src, cfg: cfg, bundles: bundle.NewSet()}
 }
 
 // ErrGenesis is the answer to extracting the genesis tipset: genesis is

@@ -173,11 +173,15 @@ func VectorPath(outdir, batch string, c Candidate) (id, path string) {
 	return id, filepath.Join(outdir, actor, method, exit, id+".json")
 }
 
-// codeName reads an actor code CID's name: builtin codes are identity
-// CIDs of their name.
-func codeName(code cid.Cid) string {
+// codeName reads an actor code CID's name: the Go actors' codes are
+// identity CIDs of their name; a builtin-actors bundle's Wasm code is
+// named by the carried bundle holding it, in the same form.
+func (e *Extractor) codeName(code cid.Cid) string {
 	if d, err := mh.Decode(code.Hash()); err == nil && d.Code == mh.IDENTITY {
 		return string(d.Digest)
+	}
+	if name, ok := e.bundles.CodeName(code); ok {
+		return name
 	}
 	return code.String()
 }
@@ -236,7 +240,7 @@ func (e *Extractor) ScanUnique(ctx context.Context, tss []*chain.TipSet) ([]Cand
 					continue
 				}
 			}
-			k := key{code: codeName(act.Code), method: pm.Message.Method, exit: rs[j].ExitCode}
+			k := key{code: e.codeName(act.Code), method: pm.Message.Method, exit: rs[j].ExitCode}
 			if seen[k] {
 				continue
 			}

@@ -2,6 +2,7 @@ package fvmtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/tvx-project/tvx/driver"
@@ -63,5 +64,42 @@ func TestExtractFromFVMChain(t *testing.T) {
 				t.Errorf("nv%d %s: %s: %s", nv, v.Meta.ID, o.Status, o.Reason)
 			}
 		}
+	}
+}
+
+// TestScanUniqueNamesBundleActors scans an nv17 chain for one message per
+// (receiver code, method, exit code): receivers are named by the bundle
+// holding their Wasm code, so batch vectors land where the public FVM sets
+// put theirs.
+func TestScanUniqueNamesBundleActors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and executes a chain with actor code")
+	}
+	ctx := context.Background()
+	w, err := New(ctx, Options{NetworkVersion: 17})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := BuildChain(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := extract.New(c.Source(), extract.WithTempDir(t.TempDir()))
+	cs, err := e.ScanUnique(ctx, c.Tipsets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, cand := range cs {
+		id, _ := extract.VectorPath("out", "0001", cand)
+		got = append(got, id)
+	}
+	want := []string{
+		"ext-0001-fil_9_storagepower-CreateMiner-Ok-0",
+		"ext-0001-fil_9_account-Send-Ok-1",
+		"ext-0001-fil_9_account-PubkeyAddress-Ok-2",
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("candidates %v, want %v", got, want)
 	}
 }
