@@ -13,6 +13,7 @@ import (
 
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
 
+	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/vm"
 )
 
@@ -128,9 +129,10 @@ func (m *Machine) runImplicit(ctx context.Context, kind vm.AppliedKind, block in
 	return vm.AppliedMessage{Kind: kind, Epoch: m.cfg.Epoch, Block: block, Cid: c, Message: msg, Result: r}, nil
 }
 
-// tipsetReceipt is a receipt as the receipts AMT stores it: [exit code,
-// return, gas used], and from nv18 (v1) a fourth field, the root of the
-// message's events, null when it emitted none.
+// tipsetReceipt is a receipt as the receipts AMT stores it. Before nv18 it
+// is the chain's three-field receipt ([exit code, return, gas used]); from
+// nv18 (v1) a fourth field follows, the root of the message's events, null
+// when it emitted none.
 type tipsetReceipt struct {
 	code       exitcode.ExitCode
 	ret        []byte
@@ -140,11 +142,10 @@ type tipsetReceipt struct {
 }
 
 func (r *tipsetReceipt) MarshalCBOR(w io.Writer) error {
-	n := uint64(3)
-	if r.v1 {
-		n = 4
+	if !r.v1 {
+		return (&chain.MessageReceipt{ExitCode: r.code, Return: r.ret, GasUsed: r.gas}).MarshalCBOR(w)
 	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajArray, n); err != nil {
+	if err := cbg.WriteMajorTypeHeader(w, cbg.MajArray, 4); err != nil {
 		return err
 	}
 	if err := writeCBORInt(w, int64(r.code)); err != nil {
@@ -158,9 +159,6 @@ func (r *tipsetReceipt) MarshalCBOR(w io.Writer) error {
 	}
 	if err := writeCBORInt(w, r.gas); err != nil {
 		return err
-	}
-	if !r.v1 {
-		return nil
 	}
 	if !r.eventsRoot.Defined() {
 		_, err := w.Write(cbg.CborNull)
@@ -176,8 +174,8 @@ func writeCBORInt(w io.Writer, v int64) error {
 	return cbg.WriteMajorTypeHeader(w, cbg.MajNegativeInt, uint64(-v-1))
 }
 
-// receiptsRoot stores the receipts in an AMT and returns its root; the
-// node builds it with the first actors version's arrays at every network
+// receiptsRoot stores the receipts in an AMT and returns its root: the
+// chain's receipts array (the first actors version's AMT) at every network
 // version.
 func receiptsRoot(ctx context.Context, bs vm.Blockstore, receipts []tipsetReceipt) (cid.Cid, error) {
 	arr := adt0.MakeEmptyArray(adt0.WrapStore(ctx, ipldcbor.NewCborStore(bs)))

@@ -19,6 +19,7 @@ import (
 	reward8 "github.com/filecoin-project/go-state-types/builtin/v8/reward"
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
 
+	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/fvmtest"
 	"github.com/tvx-project/tvx/fvm/state"
@@ -217,6 +218,16 @@ func TestApplyTipsetOnBuiltState(t *testing.T) {
 				if code != int64(a.Result.ExitCode) || gas != a.Result.GasUsed {
 					t.Errorf("receipt %d: AMT (%d, %d), applied (%d, %d)", i, code, gas, a.Result.ExitCode, a.Result.GasUsed)
 				}
+			}
+
+			// The chain's own receipts AMT of the same receipts has the
+			// same root.
+			var chainReceipts []*chain.MessageReceipt
+			for _, a := range ex {
+				chainReceipts = append(chainReceipts, &chain.MessageReceipt{ExitCode: a.Result.ExitCode, Return: a.Result.Return, GasUsed: a.Result.GasUsed})
+			}
+			if c, err := chain.StoreReceipts(ctx, w.Blocks, chainReceipts); err != nil || c != res.ReceiptsRoot {
+				t.Errorf("chain receipts root %s (%v), tipset's %s", c, err, res.ReceiptsRoot)
 			}
 
 			// The same tipset again gives the same roots.
