@@ -38,7 +38,9 @@ type Schedule struct {
 //   - the Calico price list applies from the Calico height only if that is
 //     above genesis; the FVM's price lists follow the network version;
 //   - the consensus-fault blackout is around Orange's height when the
-//     network runs Orange.
+//     network runs Orange;
+//   - each upgrade brings mainnet's state migration, but Calico's, which
+//     only mainnet ran; one before genesis never runs.
 func FromSchedule(s Schedule) (*Table, error) {
 	mainnet := Mainnet().Upgrades()
 	genesis := mainnet[0]
@@ -63,6 +65,11 @@ func FromSchedule(s Schedule) (*Table, error) {
 		u := m
 		u.Epoch = h
 		u.FaultBlackout = m.FaultBlackout && h >= 0
+		if m.Codename == "calico" && s.Network != mainnetName {
+			// Calico's migration (a correction of mainnet's power claims)
+			// ran on mainnet only; elsewhere Calico changed rules alone.
+			u.Migration = ""
+		}
 		// A price era a mainnet row introduces (the one before it had
 		// another) is the row's own; the rest inherit theirs below.
 		if m.VM != FVM && (h <= 0 || m.Prices == mainnet[i].Prices) {
@@ -77,7 +84,8 @@ func FromSchedule(s Schedule) (*Table, error) {
 	sort.SliceStable(run, func(i, j int) bool { return run[i].Epoch < run[j].Epoch })
 
 	g := genesis
-	g.Codename, g.Epoch, g.FaultBlackout = "genesis", 0, false
+	// A genesis is created in its version's actors: nothing migrates.
+	g.Codename, g.Epoch, g.FaultBlackout, g.Migration = "genesis", 0, false, ""
 	if g.VM != FVM {
 		g.Prices = PricesGenesis
 	}
@@ -95,7 +103,7 @@ func FromSchedule(s Schedule) (*Table, error) {
 		if u.Codename == "claus" {
 			codename, epoch := u.Codename, u.Epoch
 			u = prev
-			u.Codename, u.Epoch, u.FaultBlackout, u.Prices = codename, epoch, false, ""
+			u.Codename, u.Epoch, u.FaultBlackout, u.Prices, u.Migration = codename, epoch, false, "", ""
 		}
 		if u.Prices == "" {
 			u.Prices = prev.Prices

@@ -1,7 +1,9 @@
 package protocol
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -112,5 +114,29 @@ func TestNewTableBeforeGenesisRows(t *testing.T) {
 	}
 	if _, err := FromSchedule(Schedule{Network: "x", GenesisVersion: 99}); err == nil {
 		t.Error("unknown genesis version accepted")
+	}
+}
+
+// Networks made from schedules migrate where Lotus's builds for them did:
+// calibnet at each of its actors upgrades but Calico (mainnet alone ran
+// that one), butterfly only at OhSnap (the rest precede its genesis).
+func TestScheduleMigrations(t *testing.T) {
+	for _, c := range []struct {
+		table *Table
+		want  string
+	}{
+		{Calibnet(), "actorsv2@30:nv4 trust@330:nv10 turbo@390:nv12 hyperdrive@420:nv13 chocolate@312746:nv14 ohsnap@682006:nv15"},
+		{Butterfly(), "ohsnap@240:nv15"},
+	} {
+		var got []string
+		for _, u := range c.table.Migrations() {
+			if u.Epoch < 0 {
+				continue
+			}
+			got = append(got, fmt.Sprintf("%s@%d:%s", u.Codename, u.Epoch, u.Migration))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s: %s, want %s", c.table.Network(), strings.Join(got, " "), c.want)
+		}
 	}
 }

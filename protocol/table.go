@@ -273,6 +273,9 @@ func (t *Table) Resolve(nv network.Version, epoch abi.ChainEpoch, onChain bool) 
 	return Protocol{Upgrade: act, PriceEra: act.Prices, FaultBlackouts: t.FaultBlackouts()}, nil
 }
 
+// mainnetName is the name of mainnet's table, as vectors record it.
+const mainnetName = "mainnet"
+
 // Mainnet returns the mainnet protocol table of the pre-FVM network.
 func Mainnet() *Table {
 	rows := []Upgrade{
@@ -311,7 +314,7 @@ func Mainnet() *Table {
 			}
 		}
 	}
-	t, err := NewTable("mainnet", rows)
+	t, err := NewTable(mainnetName, rows)
 	if err != nil {
 		panic(err) // unreachable: the rows above are ordered
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/internal/atomicfile"
 	"github.com/tvx-project/tvx/migration"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/protocol"
 )
 
@@ -28,8 +29,8 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "run the state migrations from a state root's network version to another",
 		Description: `Reads the state tree at --root from a CAR (a chain CAR, a genesis CAR or any
-CAR holding the whole state) and runs every state migration the mainnet
-schedule has between the state's network version and --to, each at its
+CAR holding the whole state) and runs every state migration the network's
+schedule (--network, default mainnet) has between the state's network version and --to, each at its
 upgrade's height, as the network ran them at the end of that epoch. Prints
 the new root, the time taken and, per migration, the actors of each kind
 before and after. The source version is --from, or else the first version
@@ -40,6 +41,7 @@ CAR (root: the new state root).`,
 			&cli.StringFlag{Name: "root", Usage: "state root `CID` to migrate", Required: true},
 			&cli.StringFlag{Name: "to", Usage: "target network version `NV`", Required: true},
 			&cli.StringFlag{Name: "from", Usage: "network version `NV` the state runs (default: the first with its actors version)"},
+			&cli.StringFlag{Name: "network", Value: "mainnet", Usage: "the `NAME`d network's upgrade schedule (mainnet, calibnet, butterfly)"},
 			&cli.IntFlag{Name: "workers", Usage: "actors migrated at once (0: one per CPU; the result does not depend on it)"},
 			&cli.StringFlag{Name: "out", Usage: "write the migrated state as a CAR `FILE`"},
 		},
@@ -77,7 +79,10 @@ func runMigrate(c *cli.Context) error {
 	}
 	defer src.Close()
 	bs := &overlay{written: chain.NewMemBlocks(), base: src}
-	table := protocol.Mainnet()
+	table, err := migrationTable(c.String("network"))
+	if err != nil {
+		return err
+	}
 
 	var from network.Version
 	if s := c.String("from"); s != "" {
@@ -111,6 +116,19 @@ func runMigrate(c *cli.Context) error {
 	}
 	printMigration(c.App.Writer, res, from, to, elapsed)
 	return nil
+}
+
+// migrationTable is the protocol table of the named network.
+func migrationTable(name string) (*protocol.Table, error) {
+	p, err := networks.Lookup(name)
+	if err != nil {
+		return nil, usageErr("--network: %v", err)
+	}
+	t, ok := protocol.ForNetwork(p.Name)
+	if !ok {
+		return nil, usageErr("--network %s: tvx has no upgrade schedule for it", name)
+	}
+	return t, nil
 }
 
 // migrateErr classifies a migration failure: a version the state cannot

@@ -52,6 +52,19 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatalf("12 -> 15 from the written CAR: exit %d, want root %s\n%s%s", code, final, out, errw)
 	}
 
+	// Calibnet's schedule has no Calico migration.
+	cal := testcorpus.GenesisCARs(t)["calibnet"]
+	csrc, err := chain.OpenCAR(cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chead, _ := csrc.Head(context.Background())
+	csrc.Close()
+	code, out, errw = runExtractCLI(t, "migrate", "--network", "calibnet", "--car", cal, "--root", chead.ParentState().String(), "--to", "15")
+	if code != exitOK || !strings.Contains(out, "nv0 -> nv15, 6 migration(s)") || strings.Contains(out, "nv7 (calico") {
+		t.Fatalf("calibnet: exit %d\n%s%s", code, out, errw)
+	}
+
 	for _, c := range []struct {
 		name string
 		args []string
@@ -59,6 +72,7 @@ func TestMigrateCommand(t *testing.T) {
 		msg  string
 	}{
 		{"FVM version", []string{"--car", path, "--root", root, "--to", "16"}, exitBadArgs, "network version 16 (skyr) runs the FVM"},
+		{"unknown network", []string{"--network", "nowhere", "--car", path, "--root", root, "--to", "15"}, exitBadArgs, "--network"},
 		{"backwards", []string{"--car", mid, "--root", midRoot, "--to", "4"}, exitBadArgs, "older than the state's 12"},
 		{"not a state tree", []string{"--car", path, "--root", head.Cids()[0].String(), "--to", "15"}, exitBadInput, "not a state tree"},
 		{"wrong source version", []string{"--car", path, "--root", root, "--from", "10", "--to", "15"}, exitBadInput, "holds actors v0 state, expected actors v3"},
