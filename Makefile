@@ -48,7 +48,7 @@ run: build
 # testdata/fuzz/<target>/ and run as ordinary tests from then on.
 FUZZTIME ?= 60s
 FUZZ_TARGETS := ./schema:FuzzDecode ./corpus:FuzzOpenCAR ./vm:FuzzDecodeMessage \
-	./vm/syscalls:FuzzDecodeBlockHeader ./statediff:FuzzDiffWalk
+	./wire:FuzzDecodeBlockHeader ./statediff:FuzzDiffWalk
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -134,7 +134,7 @@ type headerFixture struct {
 
 // Real Lotus block headers keep their CIDs through Lotus's JSON form.
 func TestBlockHeaderJSONRoundTrip(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(testcorpus.RepoRoot(t), "vm", "syscalls", "testdata", "block_headers.json"))
+	data, err := os.ReadFile(filepath.Join(testcorpus.RepoRoot(t), "wire", "testdata", "block_headers.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 // The types (TipSetKey, TipSet, BlockHeader, Message, SignedMessage,
 // MessageReceipt, TxMeta) have the chain's CBOR encodings and Lotus's
 // JSON encodings, so the same values travel through both sources. Block
-// headers are vm/syscalls's, the 16-field tuple. Message lists in blocks
+// headers and messages are package wire's. Message lists in blocks
 // and receipts lists are AMTs of the first actors version on every
 // pre-FVM network version.
 //

@@ -17,26 +17,26 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/tvx-project/tvx/internal/cborseq"
-	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/syscalls"
+	"github.com/tvx-project/tvx/wire"
 )
 
-// BlockHeader is a Filecoin block header: the 16-field CBOR tuple, shared
-// with vm/syscalls (which verifies consensus faults over the same bytes).
+// BlockHeader is a Filecoin block header: the 16-field CBOR tuple of
+// package wire, which vm/syscalls also reads (it verifies consensus faults
+// over the same bytes).
 // Its default JSON form is the one Lotus's API uses: field names as in Go,
 // addresses as strings, big integers as decimal strings, bytes as base64,
 // CIDs as {"/": "..."}.
-type BlockHeader = syscalls.BlockHeader
+type BlockHeader = wire.BlockHeader
 
 // Ticket, ElectionProof and BeaconEntry are the header's randomness inputs.
 type (
-	Ticket        = syscalls.Ticket
-	ElectionProof = syscalls.ElectionProof
-	BeaconEntry   = syscalls.BeaconEntry
+	Ticket        = wire.Ticket
+	ElectionProof = wire.ElectionProof
+	BeaconEntry   = wire.BeaconEntry
 )
 
 // DecodeBlockHeader decodes one header from its block bytes.
-func DecodeBlockHeader(b []byte) (*BlockHeader, error) { return syscalls.DecodeBlockHeader(b) }
+func DecodeBlockHeader(b []byte) (*BlockHeader, error) { return wire.DecodeBlockHeader(b) }
 
 // TipSetKey names a tipset by its blocks' CIDs in the tipset's canonical
 // order. It is comparable, so it can key a map. The zero value is the empty
@@ -264,12 +264,12 @@ func (ts *TipSet) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Message is an unsigned Filecoin message: the VM's type, so a message read
-// from a chain runs as it is. Its CBOR form is the 10-field tuple (Version,
-// To, From, Nonce, Value, GasLimit, GasFeeCap, GasPremium, Method, Params),
-// its CID that of those bytes, and its JSON form Lotus's (the fields plus
-// "CID").
-type Message = vm.Message
+// Message is an unsigned Filecoin message: package wire's, which the VMs
+// execute too, so a message read from a chain runs as it is. Its CBOR form
+// is the 10-field tuple (Version, To, From, Nonce, Value, GasLimit,
+// GasFeeCap, GasPremium, Method, Params), its CID that of those bytes, and
+// its JSON form Lotus's (the fields plus "CID").
+type Message = wire.Message
 
 // DecodeMessage decodes a block holding one unsigned message. Like the
 // chain's own decoder it keeps whatever version the bytes carry; validity is

@@ -13,6 +13,7 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/vm/syscalls"
+	"github.com/tvx-project/tvx/wire"
 )
 
 // consensusFault is the node's consensus-fault extern as the FVM calls it
@@ -28,7 +29,7 @@ import (
 // gas from nv16 on.
 func (k *kernel) consensusFault(h1, h2, extra []byte) ([]byte, error) {
 	none := make([]byte, 20)
-	var first syscalls.BlockHeader
+	var first wire.BlockHeader
 	if err := first.UnmarshalCBOR(bytes.NewReader(h1)); err != nil {
 		return none, nil
 	}

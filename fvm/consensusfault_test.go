@@ -21,7 +21,7 @@ import (
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/fvmtest"
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/syscalls"
+	"github.com/tvx-project/tvx/wire"
 )
 
 const methodReportConsensusFault = 15
@@ -56,11 +56,11 @@ func testCid(t *testing.T, s string) cid.Cid {
 // otherwise equal headers differ.
 func faultHeader(t *testing.T, miner address.Address, height abi.ChainEpoch, tag string, sk *blst.SecretKey) []byte {
 	t.Helper()
-	h := &syscalls.BlockHeader{
+	h := &wire.BlockHeader{
 		Miner:                 miner,
-		Ticket:                &syscalls.Ticket{VRFProof: []byte("ticket " + tag)},
-		ElectionProof:         &syscalls.ElectionProof{WinCount: 1, VRFProof: []byte("election")},
-		BeaconEntries:         []syscalls.BeaconEntry{{Round: 100, Data: []byte("beacon")}},
+		Ticket:                &wire.Ticket{VRFProof: []byte("ticket " + tag)},
+		ElectionProof:         &wire.ElectionProof{WinCount: 1, VRFProof: []byte("election")},
+		BeaconEntries:         []wire.BeaconEntry{{Round: 100, Data: []byte("beacon")}},
 		WinPoStProof:          []proof.PoStProof{{PoStProof: abi.RegisteredPoStProof_StackedDrgWinning32GiBV1, ProofBytes: make([]byte, 192)}},
 		Parents:               []cid.Cid{testCid(t, "parent "+tag)},
 		ParentWeight:          big.NewInt(1000),

@@ -1,37 +1,15 @@
 package vm
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-
-	"github.com/filecoin-project/go-address"
-	"github.com/filecoin-project/go-state-types/abi"
-	"github.com/filecoin-project/go-state-types/big"
-	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/internal/cborseq"
+	"github.com/tvx-project/tvx/wire"
 )
 
-// Message is an unsigned Filecoin message: its CBOR form is the 10-field
-// tuple in this field order and its CID that of those bytes. It is the one
-// message type of tvx; package chain uses it too (see message_chain.go).
-type Message struct {
-	Version    uint64
-	To         address.Address
-	From       address.Address
-	Nonce      uint64
-	Value      abi.TokenAmount
-	GasLimit   int64
-	GasFeeCap  abi.TokenAmount
-	GasPremium abi.TokenAmount
-	Method     abi.MethodNum
-	Params     []byte
-}
-
-// secpSignatureLen is the length of a secp256k1 signature; the chain stores
-// secp messages signed, so their on-chain size includes one.
-const secpSignatureLen = 65
+// Message is the unsigned message the VM executes: the chain's own
+// (package wire), so a message read from a chain runs as it is.
+type Message = wire.Message
 
 // MessageVersion is the only message version the chain accepts.
 const MessageVersion = 0
@@ -47,165 +25,4 @@ func DecodeMessage(b []byte) (*Message, error) {
 		return nil, fmt.Errorf("decode message: version %d, want %d", m.Version, MessageVersion)
 	}
 	return &m, nil
-}
-
-// Serialize returns the message's CBOR encoding.
-func (m *Message) Serialize() ([]byte, error) { return cborseq.Encode(m) }
-
-// ChainLength is the size the message occupies on chain, which prices its
-// inclusion: messages from secp256k1 senders are stored signed (a
-// [message, signature] pair), all others bare.
-func (m *Message) ChainLength() (int, error) {
-	b, err := m.Serialize()
-	if err != nil {
-		return 0, err
-	}
-	if m.From.Protocol() != address.SECP256K1 {
-		return len(b), nil
-	}
-	var buf bytes.Buffer
-	// [message, signature]; a signature is a byte string of type byte + data.
-	if err := cbg.WriteMajorTypeHeader(&buf, cbg.MajArray, 2); err != nil {
-		return 0, err
-	}
-	buf.Write(b)
-	if err := cbg.WriteMajorTypeHeader(&buf, cbg.MajByteString, 1+secpSignatureLen); err != nil {
-		return 0, err
-	}
-	return buf.Len() + 1 + secpSignatureLen, nil
-}
-
-// MarshalCBOR writes the 10-tuple encoding.
-func (m *Message) MarshalCBOR(w io.Writer) error {
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajArray, 10); err != nil {
-		return err
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, m.Version); err != nil {
-		return err
-	}
-	if err := m.To.MarshalCBOR(w); err != nil {
-		return err
-	}
-	if err := m.From.MarshalCBOR(w); err != nil {
-		return err
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, m.Nonce); err != nil {
-		return err
-	}
-	if err := m.Value.MarshalCBOR(w); err != nil {
-		return err
-	}
-	if err := writeInt64(w, m.GasLimit); err != nil {
-		return err
-	}
-	if err := m.GasFeeCap.MarshalCBOR(w); err != nil {
-		return err
-	}
-	if err := m.GasPremium.MarshalCBOR(w); err != nil {
-		return err
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, uint64(m.Method)); err != nil {
-		return err
-	}
-	if len(m.Params) > cbg.ByteArrayMaxLen {
-		return fmt.Errorf("params: %d bytes is too long", len(m.Params))
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajByteString, uint64(len(m.Params))); err != nil {
-		return err
-	}
-	_, err := w.Write(m.Params)
-	return err
-}
-
-func writeInt64(w io.Writer, v int64) error {
-	if v >= 0 {
-		return cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, uint64(v))
-	}
-	return cbg.WriteMajorTypeHeader(w, cbg.MajNegativeInt, uint64(-v-1))
-}
-
-// UnmarshalCBOR reads the 10-tuple encoding.
-func (m *Message) UnmarshalCBOR(r io.Reader) error {
-	br := cbg.GetPeeker(r)
-	maj, n, err := cbg.CborReadHeader(br)
-	if err != nil {
-		return err
-	}
-	if maj != cbg.MajArray || n != 10 {
-		return fmt.Errorf("want a 10-tuple, got major type %d length %d", maj, n)
-	}
-	uint64Field := func(name string) (uint64, error) {
-		maj, v, err := cbg.CborReadHeader(br)
-		if err != nil {
-			return 0, fmt.Errorf("field %s: %w", name, err)
-		}
-		if maj != cbg.MajUnsignedInt {
-			return 0, fmt.Errorf("field %s: want an unsigned int, got major type %d", name, maj)
-		}
-		return v, nil
-	}
-	bigField := func(name string, out *big.Int) error {
-		if err := out.UnmarshalCBOR(br); err != nil {
-			return fmt.Errorf("field %s: %w", name, err)
-		}
-		return nil
-	}
-	if m.Version, err = uint64Field("version"); err != nil {
-		return err
-	}
-	if err := m.To.UnmarshalCBOR(br); err != nil {
-		return fmt.Errorf("field to: %w", err)
-	}
-	if err := m.From.UnmarshalCBOR(br); err != nil {
-		return fmt.Errorf("field from: %w", err)
-	}
-	if m.Nonce, err = uint64Field("nonce"); err != nil {
-		return err
-	}
-	if err := bigField("value", &m.Value); err != nil {
-		return err
-	}
-	maj, v, err := cbg.CborReadHeader(br)
-	if err != nil {
-		return fmt.Errorf("field gas limit: %w", err)
-	}
-	switch {
-	case maj == cbg.MajUnsignedInt && v <= 1<<63-1:
-		m.GasLimit = int64(v)
-	case maj == cbg.MajNegativeInt && v <= 1<<63-1:
-		m.GasLimit = -1 - int64(v)
-	default:
-		return fmt.Errorf("field gas limit: not an int64")
-	}
-	if err := bigField("gas fee cap", &m.GasFeeCap); err != nil {
-		return err
-	}
-	if err := bigField("gas premium", &m.GasPremium); err != nil {
-		return err
-	}
-	method, err := uint64Field("method")
-	if err != nil {
-		return err
-	}
-	m.Method = abi.MethodNum(method)
-	maj, n, err = cbg.CborReadHeader(br)
-	if err != nil {
-		return fmt.Errorf("field params: %w", err)
-	}
-	if maj != cbg.MajByteString {
-		return fmt.Errorf("field params: want a byte string, got major type %d", maj)
-	}
-	if n > cbg.ByteArrayMaxLen {
-		return fmt.Errorf("field params: %d bytes is too long", n)
-	}
-	// Empty params decode as nil, as the chain's own decoder leaves them
-	// (Lotus's JSON then shows null).
-	m.Params = nil
-	if n > 0 {
-		m.Params = make([]byte, n)
-		if _, err := io.ReadFull(br, m.Params); err != nil {
-			return fmt.Errorf("field params: %w", err)
-		}
-	}
-	return nil
 }

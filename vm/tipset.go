@@ -12,7 +12,6 @@ import (
 	"github.com/filecoin-project/go-state-types/exitcode"
 	"github.com/ipfs/go-cid"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
-	mh "github.com/multiformats/go-multihash"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
@@ -330,17 +329,7 @@ func appliedImplicit(kind AppliedKind, epoch abi.ChainEpoch, block int, msg *Mes
 // MessageCID returns the CID of the unsigned message: the identity under
 // which a tipset applies a message at most once, whichever blocks (and
 // whether bare or signed) include it.
-func MessageCID(msg *Message) (cid.Cid, error) {
-	b, err := msg.Serialize()
-	if err != nil {
-		return cid.Undef, fmt.Errorf("encode message: %w", err)
-	}
-	c, err := cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.BLAKE2B_MIN + 31, MhLength: -1}.Sum(b)
-	if err != nil {
-		return cid.Undef, fmt.Errorf("message CID: %w", err)
-	}
-	return c, nil
-}
+func MessageCID(msg *Message) (cid.Cid, error) { return msg.Cid() }
 
 // receipt is a message receipt as the receipts AMT stores it: the tuple
 // [exit code, return value, gas used].
@@ -381,4 +370,12 @@ func receiptsRoot(ctx context.Context, bs Blockstore, receipts []receipt) (cid.C
 		return cid.Undef, fmt.Errorf("receipts AMT: %w", err)
 	}
 	return c, nil
+}
+
+// writeInt64 writes a CBOR integer of either sign.
+func writeInt64(w io.Writer, v int64) error {
+	if v >= 0 {
+		return cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, uint64(v))
+	}
+	return cbg.WriteMajorTypeHeader(w, cbg.MajNegativeInt, uint64(-v-1))
 }

@@ -1,9 +1,9 @@
 // Package cborseq writes and reads CBOR items one after another with a
 // sticky first error, so a tuple codec reads as a flat list of its fields.
-// It is what the chain types (package chain) and the block header
-// (vm/syscalls) are encoded with, so both follow the same limits as the
-// chain's generated codecs: arrays of at most cbor-gen's MaxLength items,
-// byte strings of at most its ByteArrayMaxLen bytes.
+// It is what the chain types (packages chain and wire) are encoded with,
+// so all follow the same limits as the chain's generated codecs: arrays of
+// at most cbor-gen's MaxLength items, byte strings of at most its
+// ByteArrayMaxLen bytes.
 package cborseq
 
 import (

@@ -11,6 +11,7 @@ import (
 	"github.com/filecoin-project/go-state-types/network"
 	"github.com/filecoin-project/specs-actors/v2/actors/runtime"
 	"github.com/ipfs/go-cid"
+	"github.com/tvx-project/tvx/wire"
 )
 
 // chainFinality is the protocol's finality in epochs. It bounds how old a
@@ -142,15 +143,15 @@ func VerifyConsensusFault(ctx context.Context, h1, h2, extra []byte, env Consens
 	return &runtime.ConsensusFault{Target: a.Miner, Epoch: b.Height, Type: kind}, nil
 }
 
-func decodeEvidence(raw []byte) (*BlockHeader, error) {
-	var h BlockHeader
+func decodeEvidence(raw []byte) (*wire.BlockHeader, error) {
+	var h wire.BlockHeader
 	if err := h.UnmarshalCBOR(bytes.NewReader(raw)); err != nil {
 		return nil, err
 	}
 	return &h, nil
 }
 
-func verifyBlockSignature(ctx context.Context, h *BlockHeader, env ConsensusFaultEnv) error {
+func verifyBlockSignature(ctx context.Context, h *wire.BlockHeader, env ConsensusFaultEnv) error {
 	now := env.CurrEpoch()
 	if env.FaultFinalityLimit() && h.Height < now-chainFinality {
 		return fmt.Errorf("block height %d is more than %d epochs before the current epoch %d", h.Height, chainFinality, now)

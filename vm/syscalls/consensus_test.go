@@ -18,6 +18,7 @@ import (
 	"github.com/filecoin-project/specs-actors/v2/actors/runtime"
 	"github.com/ipfs/go-cid"
 	blst "github.com/supranational/blst/bindings/go"
+	"github.com/tvx-project/tvx/wire"
 )
 
 // signer signs block headers as a worker key would.
@@ -116,12 +117,12 @@ var testMiner, _ = address.NewIDAddress(1000)
 
 // header builds an unsigned header at height on parents; tag varies the
 // messages root so otherwise equal headers differ.
-func header(t testing.TB, height abi.ChainEpoch, parents []cid.Cid, tag string) *BlockHeader {
-	return &BlockHeader{
+func header(t testing.TB, height abi.ChainEpoch, parents []cid.Cid, tag string) *wire.BlockHeader {
+	return &wire.BlockHeader{
 		Miner:                 testMiner,
-		Ticket:                &Ticket{VRFProof: []byte("ticket " + tag)},
-		ElectionProof:         &ElectionProof{WinCount: 1, VRFProof: []byte("election")},
-		BeaconEntries:         []BeaconEntry{{Round: uint64(height) + 100, Data: []byte("beacon")}},
+		Ticket:                &wire.Ticket{VRFProof: []byte("ticket " + tag)},
+		ElectionProof:         &wire.ElectionProof{WinCount: 1, VRFProof: []byte("election")},
+		BeaconEntries:         []wire.BeaconEntry{{Round: uint64(height) + 100, Data: []byte("beacon")}},
 		WinPoStProof:          []proof.PoStProof{{PoStProof: abi.RegisteredPoStProof_StackedDrgWinning32GiBV1, ProofBytes: make([]byte, 192)}},
 		Parents:               parents,
 		ParentWeight:          big.NewInt(int64(height) * 1000),
@@ -136,7 +137,7 @@ func header(t testing.TB, height abi.ChainEpoch, parents []cid.Cid, tag string) 
 }
 
 // signed signs h with s and returns its encoding.
-func signed(t testing.TB, h *BlockHeader, s signer) []byte {
+func signed(t testing.TB, h *wire.BlockHeader, s signer) []byte {
 	t.Helper()
 	msg, err := h.SigningBytes()
 	if err != nil {
@@ -151,7 +152,7 @@ func signed(t testing.TB, h *BlockHeader, s signer) []byte {
 	return b
 }
 
-func cidOf(t testing.TB, h *BlockHeader) cid.Cid {
+func cidOf(t testing.TB, h *wire.BlockHeader) cid.Cid {
 	t.Helper()
 	c, err := h.Cid()
 	if err != nil {
@@ -334,4 +335,13 @@ func TestVerifyConsensusFaultConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+func testCid(t testing.TB, s string) cid.Cid {
+	t.Helper()
+	c, err := abi.CidBuilder.Sum([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

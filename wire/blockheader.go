@@ -1,4 +1,4 @@
-package syscalls
+package wire
 
 import (
 	"bytes"
