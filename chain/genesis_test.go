@@ -11,6 +11,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/networks"
+	"github.com/tvx-project/tvx/vm/state"
 )
 
 // The genesis CARs are recognised as their networks, and the networks
@@ -39,7 +40,7 @@ func TestGenesisCARsAreTheirNetworks(t *testing.T) {
 		if got := gen.Blocks()[0].Timestamp; got != p.GenesisTime {
 			t.Errorf("%s: genesis time %d, table %d", file, got, p.GenesisTime)
 		}
-		_, actors, err := chain.Actors(ctx, src, gen.ParentState())
+		_, actors, err := state.List(ctx, chain.IPLDStore(src), gen.ParentState())
 		if err != nil {
 			t.Fatal(err)
 		}

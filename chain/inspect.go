@@ -1,19 +1,13 @@
 package chain
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
-	"github.com/filecoin-project/go-address"
-	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/ipfs/go-cid"
-	mh "github.com/multiformats/go-multihash"
-
-	"github.com/tvx-project/tvx/vm/state"
+	ipldcbor "github.com/ipfs/go-ipld-cbor"
 )
 
 // TipSets lists the tipsets a source holds from its head back, newest
@@ -100,47 +94,7 @@ func ParseTipSetKey(s string) (TipSetKey, error) {
 	return NewTipSetKey(cids...), nil
 }
 
-// ActorEntry is one actor of a state tree, for listings.
-type ActorEntry struct {
-	ID      address.Address
-	Code    cid.Cid
-	Head    cid.Cid
-	Nonce   uint64
-	Balance abi.TokenAmount
-}
-
-// CodeName is the name a builtin actor code CID carries
-// ("fil/1/storageminer"), or the CID itself.
-func (a ActorEntry) CodeName() string {
-	if d, err := mh.Decode(a.Code.Hash()); err == nil && d.Code == mh.IDENTITY {
-		return string(d.Digest)
-	}
-	return a.Code.String()
-}
-
-// Actors lists the actors of the state tree at root, ordered by ID, with
-// the tree's state-tree version.
-func Actors(ctx context.Context, src Source, root cid.Cid) (uint64, []ActorEntry, error) {
-	w := newWalker(src, nil, src.Head)
-	tree, err := state.Load(ctx, w.cborStore(), root)
-	if err != nil {
-		return 0, nil, fmt.Errorf("state tree %s: %w", root, err)
-	}
-	var out []ActorEntry
-	err = tree.ForEach(func(id address.Address, act *state.Actor) error {
-		out = append(out, ActorEntry{ID: id, Code: act.Code, Head: act.Head, Nonce: act.CallSeqNum, Balance: act.Balance})
-		return nil
-	})
-	if err != nil {
-		return 0, nil, fmt.Errorf("state tree %s: %w", root, err)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		ia, _ := address.IDFromAddress(out[i].ID)
-		ib, _ := address.IDFromAddress(out[j].ID)
-		if ia != ib {
-			return ia < ib
-		}
-		return bytes.Compare(out[i].ID.Bytes(), out[j].ID.Bytes()) < 0
-	})
-	return uint64(tree.Version()), out, nil
-}
+// IPLDStore is a read-only IPLD store over a source's blocks, for
+// reading what the chain holds (a state tree with package vm/state, say);
+// writes are refused.
+func IPLDStore(src Source) ipldcbor.IpldStore { return ipldcbor.NewCborStore(ipldBlocks{src}) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/statediff"
+	"github.com/tvx-project/tvx/vm/state"
 )
 
 // chainReadCommands are `tvx chain ls` and `tvx chain info`: what a chain
@@ -79,7 +80,7 @@ func chainInfo(c *cli.Context, w io.Writer, path string, src *chain.CARSource) e
 		}
 		fmt.Fprintf(w, "genesis:    %s, network %s\n", low.Cids()[0], name)
 	}
-	version, actors, err := chain.Actors(c.Context, src, head.ParentState())
+	version, actors, err := state.List(c.Context, chain.IPLDStore(src), head.ParentState())
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func chainInfo(c *cli.Context, w io.Writer, path string, src *chain.CARSource) e
 
 // writeActors prints one line per actor: ID (mainnet form), code, nonce,
 // balance in attoFIL, state head.
-func writeActors(w io.Writer, actors []chain.ActorEntry) {
+func writeActors(w io.Writer, actors []state.Listed) {
 	for _, a := range actors {
 		fmt.Fprintf(w, "%s\t%s\tnonce %d\tbalance %s\thead %s\n", mainnetForm(a.ID.String()), a.CodeName(), a.Nonce, a.Balance, a.Head)
 	}
@@ -124,7 +125,7 @@ func diffCAR(c *cli.Context, path string, args []string, opts []statediff.Option
 		}
 	}
 	if len(roots) == 1 {
-		version, actors, err := chain.Actors(c.Context, src, roots[0])
+		version, actors, err := state.List(c.Context, chain.IPLDStore(src), roots[0])
 		if err != nil {
 			return badInput(fmt.Errorf("car file %s: %w", path, err))
 		}
