@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/networks"
@@ -21,19 +22,25 @@ func (p *NetworkParams) Profile() networks.Profile {
 	if p.ConsensusMinerMinPower.Int != nil {
 		minPower = p.ConsensusMinerMinPower.Int64()
 	}
+	heights := networks.Heights{
+		"breeze": f.UpgradeBreezeHeight, "smoke": f.UpgradeSmokeHeight, "ignition": f.UpgradeIgnitionHeight,
+		"refuel": f.UpgradeRefuelHeight, "actorsv2": f.UpgradeAssemblyHeight, "tape": f.UpgradeTapeHeight,
+		"liftoff": f.UpgradeLiftoffHeight, "kumquat": f.UpgradeKumquatHeight, "calico": f.UpgradeCalicoHeight,
+		"persian": f.UpgradePersianHeight, "orange": f.UpgradeOrangeHeight, "claus": f.UpgradeClausHeight,
+		"trust": f.UpgradeTrustHeight, "norwegian": f.UpgradeNorwegianHeight, "turbo": f.UpgradeTurboHeight,
+		"hyperdrive": f.UpgradeHyperdriveHeight, "chocolate": f.UpgradeChocolateHeight, "ohsnap": f.UpgradeOhSnapHeight,
+	}
+	for codename, h := range map[string]*abi.ChainEpoch{"skyr": f.UpgradeSkyrHeight, "shark": f.UpgradeSharkHeight, "hygge": f.UpgradeHyggeHeight} {
+		if h != nil {
+			heights[codename] = *h
+		}
+	}
 	return networks.FromNodeParams(networks.NodeParams{
 		Name:                    p.NetworkName,
 		BlockDelaySecs:          p.BlockDelaySecs,
 		ConsensusMinerMinPower:  minPower,
 		SupportedSealProofs:     p.SupportedProofTypes,
 		PreCommitChallengeDelay: p.PreCommitChallengeDelay,
-		Upgrades: networks.Heights{
-			"breeze": f.UpgradeBreezeHeight, "smoke": f.UpgradeSmokeHeight, "ignition": f.UpgradeIgnitionHeight,
-			"refuel": f.UpgradeRefuelHeight, "actorsv2": f.UpgradeAssemblyHeight, "tape": f.UpgradeTapeHeight,
-			"liftoff": f.UpgradeLiftoffHeight, "kumquat": f.UpgradeKumquatHeight, "calico": f.UpgradeCalicoHeight,
-			"persian": f.UpgradePersianHeight, "orange": f.UpgradeOrangeHeight, "claus": f.UpgradeClausHeight,
-			"trust": f.UpgradeTrustHeight, "norwegian": f.UpgradeNorwegianHeight, "turbo": f.UpgradeTurboHeight,
-			"hyperdrive": f.UpgradeHyperdriveHeight, "chocolate": f.UpgradeChocolateHeight, "ohsnap": f.UpgradeOhSnapHeight,
-		},
+		Upgrades:                heights,
 	})
 }

@@ -3,6 +3,7 @@ package chain_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -79,6 +80,35 @@ func TestMainnetProfileMatchesSchedule(t *testing.T) {
 			if got, want := p.NetworkVersion(h), uint(chain.MainnetNetworkVersion(h)); got != want {
 				t.Errorf("%s: at %d the row gives nv%d, the schedule nv%d", u.Codename, h, got, want)
 			}
+		}
+	}
+}
+
+// A devnet node of Lotus v1.20 (its 2k build: every upgrade up to Shark
+// before genesis, Hygge at 30) reports the FVM upgrades' heights too: its
+// profile starts at network version 17 and runs Hygge's from 31. A v1.15
+// node's answer has no such fields, and its profile no such upgrades.
+func TestNodeParamsFVMUpgrades(t *testing.T) {
+	var v120, v115 chain.NetworkParams
+	if err := json.Unmarshal([]byte(`{"NetworkName":"localnet","ForkUpgradeParams":{"UpgradeBreezeHeight":-1,"UpgradeSmokeHeight":-2,"UpgradeIgnitionHeight":-3,
+		"UpgradeRefuelHeight":-4,"UpgradeAssemblyHeight":-5,"UpgradeTapeHeight":-6,"UpgradeLiftoffHeight":-7,"UpgradeKumquatHeight":-8,"UpgradeCalicoHeight":-9,
+		"UpgradePersianHeight":-10,"UpgradeOrangeHeight":-11,"UpgradeClausHeight":-12,"UpgradeTrustHeight":-13,"UpgradeNorwegianHeight":-14,"UpgradeTurboHeight":-15,
+		"UpgradeHyperdriveHeight":-16,"UpgradeChocolateHeight":-17,"UpgradeOhSnapHeight":-18,"UpgradeSkyrHeight":-19,"UpgradeSharkHeight":-20,"UpgradeHyggeHeight":30}}`), &v120); err != nil {
+		t.Fatal(err)
+	}
+	p := v120.Profile()
+	if p.GenesisNetworkVersion != 17 || p.NetworkVersion(30) != 17 || p.NetworkVersion(31) != 18 {
+		t.Errorf("v1.20 devnet: genesis nv%d, nv%d at 30, nv%d at 31", p.GenesisNetworkVersion, p.NetworkVersion(30), p.NetworkVersion(31))
+	}
+	if tbl, err := p.Protocol(); err != nil || tbl.AtEpoch(31).Codename != "hygge" || tbl.PricesAt(31) != "hygge" {
+		t.Errorf("v1.20 devnet table: %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"NetworkName":"localnet","ForkUpgradeParams":{"UpgradeOhSnapHeight":-18,"UpgradeChocolateHeight":-17}}`), &v115); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range v115.Profile().Upgrades {
+		if u.Codename == "skyr" || u.Codename == "shark" || u.Codename == "hygge" {
+			t.Errorf("a v1.15 node's profile has %s at %d", u.Codename, u.Height)
 		}
 	}
 }

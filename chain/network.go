@@ -45,6 +45,11 @@ type ForkUpgradeParams struct {
 	UpgradeHyperdriveHeight    abi.ChainEpoch
 	UpgradeChocolateHeight     abi.ChainEpoch
 	UpgradeOhSnapHeight        abi.ChainEpoch
+	// The FVM upgrades' heights, which nodes from Lotus v1.16 on report
+	// (nil when the node does not: it knows no such upgrade).
+	UpgradeSkyrHeight  *abi.ChainEpoch `json:",omitempty"`
+	UpgradeSharkHeight *abi.ChainEpoch `json:",omitempty"`
+	UpgradeHyggeHeight *abi.ChainEpoch `json:",omitempty"`
 }
 
 // networkAsker is a source that can say its network itself (a node).
