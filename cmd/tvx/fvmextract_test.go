@@ -15,7 +15,8 @@ import (
 // Extraction at nv17: a chain built and executed on tvx's FVM, served by a
 // Lotus-API node, yields vectors through tvx extract (messages with both
 // retention modes, and its tipsets squashed) that pass the extraction's
-// check against the chain and tvx exec.
+// check against the chain and tvx exec, in process and through
+// `tvx executor serve`.
 func TestExtractFVMChainThroughNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds and executes a chain with actor code")
@@ -66,6 +67,11 @@ func TestExtractFVMChainThroughNode(t *testing.T) {
 	}
 	if got := strings.Count(stdout.String(), "PASS"); got != n {
 		t.Fatalf("tvx exec: %d PASS lines for %d vectors\n%s", got, n, stdout.String())
+	}
+	// Through the executor process protocol (messages and the FVM's
+	// tipsets on another process) the vectors pass too.
+	if code, out, errs := runTvx(t, "", "exec", "--executor", serveCommand(t), dir); code != exitOK || strings.Count(out, "PASS") != n {
+		t.Fatalf("tvx exec --executor 'tvx executor serve': exit %d\n%s%s", code, out, errs)
 	}
 }
 
