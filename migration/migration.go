@@ -2,7 +2,9 @@
 // upgrades, through the migration packages specs-actors ships for each new
 // actors version (nv4: actors v2, nv10: v3, nv12: v4, nv13: v5, nv14: v6,
 // nv15: v7) and for Calico's correction of power claims within actors v2
-// (nv7, which only mainnet ran). The protocol table says which upgrade carries which migration
+// (nv7, which only mainnet ran), and the one state edit mainnet's nodes
+// made beside a migration that touches its result: at Trust, removing the
+// account of the zero BLS key (protocol.Upgrade.Surgery). The protocol table says which upgrade carries which migration
 // (protocol.Upgrade.Migration); this package knows how to run each by name,
 // and nothing here states an epoch.
 //
@@ -126,6 +128,9 @@ func Plan(table *protocol.Table, from, to network.Version) ([]protocol.Upgrade, 
 		if _, ok := migrations[u.Migration]; !ok {
 			return nil, fmt.Errorf("%w: %s's migration %q is not one this package runs", ErrUnreachable, u.Codename, u.Migration)
 		}
+		if _, ok := surgeries[u.Surgery]; u.Surgery != "" && !ok {
+			return nil, fmt.Errorf("%w: %s's surgery %q is not one this package runs", ErrUnreachable, u.Codename, u.Surgery)
+		}
 		out = append(out, u)
 	}
 	return out, nil
@@ -157,8 +162,9 @@ func Run(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, table *p
 }
 
 // Apply runs u's migration on the state at root, as the network ran it
-// after the cron of priorEpoch, and returns what it did. The state must be
-// of the actors version the migration starts from.
+// after the cron of priorEpoch, then u's surgery if it names one, and
+// returns what it did. The state must be of the actors version the
+// migration starts from.
 func Apply(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, u protocol.Upgrade, priorEpoch abi.ChainEpoch, opts Options) (Step, error) {
 	m, ok := migrations[u.Migration]
 	if !ok {
@@ -200,6 +206,15 @@ func Apply(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, u prot
 	out, err := store.Put(ctx, &stateRoot{version: m.outTree, actors: actorsOut, info: info})
 	if err != nil {
 		return fail(fmt.Errorf("store state root: %w", err))
+	}
+	if u.Surgery != "" {
+		sg, ok := surgeries[u.Surgery]
+		if !ok || protocol.ActorsVersion(sg.actors) != m.outActors {
+			return fail(fmt.Errorf("%w: surgery %q is not one tvx runs on actors v%d", ErrUnreachable, u.Surgery, m.outActors))
+		}
+		if out, err = sg.run(ctx, store, out); err != nil {
+			return fail(fmt.Errorf("surgery %s: %w", u.Surgery, ts.classify(err)))
+		}
 	}
 	elapsed := time.Since(start)
 

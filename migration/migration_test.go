@@ -24,6 +24,7 @@ import (
 	states0 "github.com/filecoin-project/specs-actors/actors/states"
 	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
 	builtin2 "github.com/filecoin-project/specs-actors/v2/actors/builtin"
+	account2 "github.com/filecoin-project/specs-actors/v2/actors/builtin/account"
 	states2 "github.com/filecoin-project/specs-actors/v2/actors/states"
 	adt2 "github.com/filecoin-project/specs-actors/v2/actors/util/adt"
 	builtin3 "github.com/filecoin-project/specs-actors/v3/actors/builtin"
@@ -42,10 +43,12 @@ import (
 	states7 "github.com/filecoin-project/specs-actors/v7/actors/states"
 	adt7 "github.com/filecoin-project/specs-actors/v7/actors/util/adt"
 
+	"github.com/tvx-project/tvx/builtin"
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/migration"
 	"github.com/tvx-project/tvx/protocol"
+	"github.com/tvx-project/tvx/vm/state"
 )
 
 // genesis loads a real genesis CAR into a fresh in-memory store and
@@ -448,4 +451,111 @@ func TestNeeded(t *testing.T) {
 	if _, err := migration.Needed(ctx, bs, st.Out, v4); !errors.Is(err, migration.ErrNotStateTree) {
 		t.Errorf("actors v2 state at turbo: %v, want ErrNotStateTree", err)
 	}
+}
+
+// Mainnet's Trust upgrade removes the zero BLS key's account after the
+// nv10 migration: its balance goes to the burnt-funds actor and its key
+// leaves the init actor's map; calibnet's Trust does not. The account is
+// planted (funded from another actor, so the total holds) in the real
+// mainnet genesis state migrated to actors v2.
+func TestTrustRemovesTheZeroBLSAccount(t *testing.T) {
+	ctx := context.Background()
+	bs, root := genesis(t, "mainnet")
+	store := ipldcbor.NewCborStore(bs)
+	total := total0(t, store, root)
+	v2, _ := protocol.Mainnet().ByCodename("actorsv2")
+	st, err := migration.Apply(ctx, bs, root, v2, 0, migration.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	zero := builtin.ZeroBLSKey()
+	tree, err := state.Load(ctx, store, st.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := tree.RegisterNewAddress(zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := builtin.Code(2, builtin.KindAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := store.Put(ctx, &account2.State{Address: zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := big.NewInt(12345)
+	donor, _ := address.NewIDAddress(101)
+	if err := tree.MutateActor(donor, func(a *state.Actor) error { a.Balance = big.Sub(a.Balance, amount); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.SetActor(id, &state.Actor{Code: code, Head: head, Balance: amount}); err != nil {
+		t.Fatal(err)
+	}
+	planted, err := tree.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	burnt := func(root cid.Cid) abi.TokenAmount {
+		tr, err := state.Load(ctx, store, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := address.NewIDAddress(99)
+		act, err := tr.GetActor(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return act.Balance
+	}
+	mainTrust, _ := protocol.Mainnet().ByCodename("trust")
+	calTrust, _ := protocol.Calibnet().ByCodename("trust")
+	if mainTrust.Surgery == "" || calTrust.Surgery != "" {
+		t.Fatalf("surgery: mainnet %q, calibnet %q", mainTrust.Surgery, calTrust.Surgery)
+	}
+	kept, err := migration.Apply(ctx, bs, planted, calTrust, 0, migration.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, err := migration.Apply(ctx, bs, planted, mainTrust, 0, migration.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := burnt(removed.Out), big.Add(burnt(kept.Out), amount); !got.Equals(want) {
+		t.Errorf("burnt funds %s after mainnet's Trust, want %s", got, want)
+	}
+	for name, r := range map[string]cid.Cid{"calibnet": kept.Out, "mainnet": removed.Out} {
+		tr, err := state.Load(ctx, store, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lerr := tr.LookupID(zero)
+		_, gerr := tr.GetActor(id)
+		if has := lerr == nil && gerr == nil; has != (name == "calibnet") {
+			t.Errorf("%s's Trust: zero BLS account present %v (lookup %v, actor %v)", name, has, lerr, gerr)
+		}
+		if got := migrationTotal(t, bs, r); !got.Equals(total) {
+			t.Errorf("%s's Trust: total %s, genesis %s", name, got, total)
+		}
+	}
+	if removed.Actors != kept.Actors || !removed.TotalAfter.Equals(total) {
+		t.Errorf("step: %d vs %d actors in, total after %s", removed.Actors, kept.Actors, removed.TotalAfter)
+	}
+}
+
+// migrationTotal sums the balances of any state tree version.
+func migrationTotal(t *testing.T, bs ipldcbor.IpldBlockstore, root cid.Cid) abi.TokenAmount {
+	t.Helper()
+	tr, err := state.Load(context.Background(), ipldcbor.NewCborStore(bs), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := big.Zero()
+	if err := tr.ForEach(func(_ address.Address, a *state.Actor) error { sum = big.Add(sum, a.Balance); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }

@@ -40,7 +40,8 @@ type Schedule struct {
 //   - the consensus-fault blackout is around Orange's height when the
 //     network runs Orange;
 //   - each upgrade brings mainnet's state migration, but Calico's, which
-//     only mainnet ran; one before genesis never runs.
+//     only mainnet ran, and none of mainnet's surgery; one before genesis
+//     never runs.
 func FromSchedule(s Schedule) (*Table, error) {
 	mainnet := Mainnet().Upgrades()
 	genesis := mainnet[0]
@@ -65,10 +66,13 @@ func FromSchedule(s Schedule) (*Table, error) {
 		u := m
 		u.Epoch = h
 		u.FaultBlackout = m.FaultBlackout && h >= 0
-		if m.Codename == "calico" && s.Network != mainnetName {
+		if s.Network != mainnetName {
 			// Calico's migration (a correction of mainnet's power claims)
-			// ran on mainnet only; elsewhere Calico changed rules alone.
-			u.Migration = ""
+			// and the surgery after Trust's ran on mainnet only.
+			u.Surgery = ""
+			if m.Codename == "calico" {
+				u.Migration = ""
+			}
 		}
 		// A price era a mainnet row introduces (the one before it had
 		// another) is the row's own; the rest inherit theirs below.
@@ -85,7 +89,7 @@ func FromSchedule(s Schedule) (*Table, error) {
 
 	g := genesis
 	// A genesis is created in its version's actors: nothing migrates.
-	g.Codename, g.Epoch, g.FaultBlackout, g.Migration = "genesis", 0, false, ""
+	g.Codename, g.Epoch, g.FaultBlackout, g.Migration, g.Surgery = "genesis", 0, false, "", ""
 	if g.VM != FVM {
 		g.Prices = PricesGenesis
 	}
@@ -103,7 +107,7 @@ func FromSchedule(s Schedule) (*Table, error) {
 		if u.Codename == "claus" {
 			codename, epoch := u.Codename, u.Epoch
 			u = prev
-			u.Codename, u.Epoch, u.FaultBlackout, u.Prices, u.Migration = codename, epoch, false, "", ""
+			u.Codename, u.Epoch, u.FaultBlackout, u.Prices, u.Migration, u.Surgery = codename, epoch, false, "", "", ""
 		}
 		if u.Prices == "" {
 			u.Prices = prev.Prices

@@ -50,6 +50,9 @@ type Upgrade struct {
 	// Epoch (package migration knows each by name), or is empty when the
 	// upgrade changed rules only.
 	Migration string
+	// Surgery names the state edit the network's nodes made right after
+	// the migration (package migration knows each by name), or is empty.
+	Surgery string
 	// Rules are the network version, actors and state-tree versions and
 	// behaviour switches in force after the upgrade.
 	Rules
@@ -292,7 +295,7 @@ func Mainnet() *Table {
 		{Codename: "persian", Epoch: 272400, Rules: rulesFor(8)},
 		{Codename: "orange", Epoch: 336458, FaultBlackout: true, Rules: rulesFor(9)},
 		{Codename: "claus", Epoch: 343200, Rules: burnExempt(rulesFor(9))},
-		{Codename: "trust", Epoch: 550321, Migration: "nv10", Rules: burnExempt(rulesFor(10))},
+		{Codename: "trust", Epoch: 550321, Migration: "nv10", Surgery: "terminate-zero-bls", Rules: burnExempt(rulesFor(10))},
 		{Codename: "norwegian", Epoch: 665280, Rules: burnExempt(rulesFor(11))},
 		{Codename: "turbo", Epoch: 712320, Migration: "nv12", Rules: burnExempt(rulesFor(12))},
 		{Codename: "hyperdrive", Epoch: 892800, Migration: "nv13", Rules: rulesFor(13)},

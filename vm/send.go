@@ -166,7 +166,7 @@ func (m *Machine) createAccount(rt *Runtime, addr address.Address) (*state.Actor
 	if aerr := rt.chargeSafe(m.prices.OnCreateActor()); aerr != nil {
 		return nil, address.Undef, aerr
 	}
-	if m.rules.RejectZeroBLSAccount && addr == zeroBLSAddress() {
+	if m.rules.RejectZeroBLSAccount && addr == builtin.ZeroBLSKey() {
 		return nil, address.Undef, abortf(exitcode.ErrIllegalArgument, "cannot create the zero BLS account")
 	}
 	id, err := m.tree.RegisterNewAddress(addr)
@@ -201,17 +201,6 @@ func (m *Machine) createAccount(rt *Runtime, addr address.Address) (*state.Actor
 		return nil, address.Undef, escalate(err, "load new account actor")
 	}
 	return act, id, nil
-}
-
-func zeroBLSAddress() address.Address {
-	// The BLS public key of the zero secret: the compressed G1 point at infinity.
-	var pk [48]byte
-	pk[0] = 0xc0
-	a, err := address.NewBLSAddress(pk[:])
-	if err != nil {
-		return address.Undef
-	}
-	return a
 }
 
 // transfer moves value between two actors. Sends to self (by address or by
