@@ -1,6 +1,7 @@
 // Package builtin holds the facts of each actors version the network ran:
 // its builtin actors (Go implementations and code CIDs), how to decode the
-// few states the VM reads (init, account, miner info) and the method
+// few states the VM reads (init, account, miner info), the state types of
+// every actor (StateTypesOf, which statediff shows) and the method
 // numbers. The VM registry, statediff and extraction read it; nothing else
 // names a code CID.
 package builtin

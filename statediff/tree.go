@@ -10,7 +10,9 @@ import (
 	"github.com/ipfs/go-cid"
 	cbg "github.com/whyrusleeping/cbor-gen"
 
+	"github.com/tvx-project/tvx/actorshamt"
 	"github.com/tvx-project/tvx/internal/cborseq"
+	"github.com/tvx-project/tvx/protocol"
 )
 
 // treeRoot is a state root resolved to its actors HAMT.
@@ -26,10 +28,6 @@ type treeRoot struct {
 	actors  cid.Cid
 	info    cid.Cid // undefined for version 0
 }
-
-// maxTreeVersion is the newest state-tree layout read: version 5, which the
-// FVM writes from network version 18 (version 4 serves 13 to 17).
-const maxTreeVersion = 5
 
 func (w *walker) loadTreeRoot(c cid.Cid) (*treeRoot, error) {
 	raw, err := fetch(w.ctx, w.store, c)
@@ -67,7 +65,9 @@ func parseTreeRoot(c cid.Cid, raw []byte) (*treeRoot, error) {
 		if maj != cbg.MajUnsignedInt {
 			return nil, fmt.Errorf("field Version: want unsigned int")
 		}
-		if v > maxTreeVersion {
+		// The versions read are those with an actors HAMT layout (up to
+		// 5, which the FVM writes from network version 18).
+		if _, err := actorshamt.For(protocol.StateTreeVersion(v)); err != nil {
 			return nil, fmt.Errorf("field Version: unsupported state-tree version %d", v)
 		}
 		actors, err := cbg.ReadCid(r)
