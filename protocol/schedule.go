@@ -162,10 +162,13 @@ func mustSchedule(s Schedule) *Table {
 // ForNetwork returns the table of a network tvx has one for, by the name
 // vectors record.
 func ForNetwork(name string) (*Table, bool) {
-	for _, t := range []*Table{Mainnet(), Calibnet(), Butterfly()} {
-		if t.Network() == name {
-			return t, true
-		}
+	switch name {
+	case "mainnet":
+		return Mainnet(), true
+	case "calibrationnet":
+		return Calibnet(), true
+	case "butterflynet":
+		return Butterfly(), true
 	}
 	return nil, false
 }
