@@ -84,6 +84,61 @@ func invariants7(t *testing.T, store ipldcbor.IpldStore, actors cid.Cid, total a
 	return msgs, sum
 }
 
+// v6State is one specs-actors-v6 corpus pre-state in a store of its own.
+type v6State struct {
+	file  string
+	bs    *chain.MemBlocks
+	root  cid.Cid // under a version 4 root, as the network held it
+	prior abi.ChainEpoch
+}
+
+// specsActorsV6Files lists the specs-actors-v6 corpus, or skips.
+func specsActorsV6Files(tb testing.TB) []string {
+	tb.Helper()
+	dir := filepath.Join(testcorpus.RepoRoot(tb), "..", "shared", "test-vectors", "specs-actors-v6", "corpus")
+	if _, err := os.Stat(dir); err != nil {
+		tb.Skipf("specs-actors-v6 corpus not found: %v", err)
+	}
+	files, err := schema.Walk(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return files
+}
+
+// loadV6State reads a vector's pre-state into a fresh store. The scenario
+// VM records its roots as state-tree version 3, which no network paired
+// with actors v6 (nv13 brought version 4, with the same actors map
+// layout), so the same actors map is put under a version 4 root.
+func loadV6State(tb testing.TB, file string) v6State {
+	tb.Helper()
+	ctx := context.Background()
+	v, err := schema.LoadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := v.CARv1(0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bs := chain.NewMemBlocks()
+	if _, err := bs.ImportCAR(bytes.NewReader(raw)); err != nil {
+		tb.Fatal(err)
+	}
+	store := ipldcbor.NewCborStore(bs)
+	var in []any
+	if err := store.Get(ctx, v.Pre.StateTree.RootCID, &in); err != nil || len(in) != 3 {
+		tb.Fatalf("%s: pre-state root: %v", file, err)
+	}
+	actors, _ := in[1].(cid.Cid)
+	info, _ := in[2].(cid.Cid)
+	root, err := store.Put(ctx, &rawRoot{version: 4, actors: actors, info: info})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v6State{file: file, bs: bs, root: root, prior: abi.ChainEpoch(v.Pre.Variants[0].Epoch) - 1}
+}
+
 // The nv15 migration on every pre-state of the specs-actors-v6 corpus:
 // complete actors v6 states (miners with sectors, deadlines and deals,
 // markets, multisigs, payment channels, verified clients) that specs-actors'
@@ -93,19 +148,10 @@ func invariants7(t *testing.T, store ipldcbor.IpldStore, actors cid.Cid, total a
 // run the reward actor's update every epoch, so most of its states carry
 // the reward actor's epoch and baseline messages already; 30 carry none.
 //
-// The scenario VM records its roots as state-tree version 3, which no
-// network paired with actors v6 (nv13 brought version 4, with the same
-// actors map layout), so the test presents the same actors map under a
-// version 4 root, as the network held it.
+// The pre-states are presented under the version 4 root the network used
+// (see loadV6State).
 func TestSpecsActorsV6StatesToNV15(t *testing.T) {
-	dir := filepath.Join(testcorpus.RepoRoot(t), "..", "shared", "test-vectors", "specs-actors-v6", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("specs-actors-v6 corpus not found: %v", err)
-	}
-	files, err := schema.Walk(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := specsActorsV6Files(t)
 	if testing.Short() && len(files) > 40 {
 		files = files[:40]
 	}
@@ -113,39 +159,16 @@ func TestSpecsActorsV6StatesToNV15(t *testing.T) {
 	ohsnap, _ := protocol.Mainnet().ByCodename("ohsnap")
 	clean, actorsSeen := 0, 0
 	for _, f := range files {
-		v, err := schema.LoadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := v.CARv1(0)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var roots []cid.Cid
 		for w := 1; w <= 3; w += 2 {
-			bs := chain.NewMemBlocks()
-			if _, err := bs.ImportCAR(bytes.NewReader(raw)); err != nil {
-				t.Fatal(err)
-			}
-			store := ipldcbor.NewCborStore(bs)
-			var in []any
-			if err := store.Get(ctx, v.Pre.StateTree.RootCID, &in); err != nil || len(in) != 3 {
-				t.Fatalf("%s: pre-state root: %v", f, err)
-			}
-			actors, _ := in[1].(cid.Cid)
-			info, _ := in[2].(cid.Cid)
-			root, err := store.Put(ctx, &rawRoot{version: 4, actors: actors, info: info})
-			if err != nil {
-				t.Fatal(err)
-			}
-			prior := abi.ChainEpoch(v.Pre.Variants[0].Epoch) - 1
-			before, total := invariants6(t, store, actors, prior)
-
-			st, err := migration.Apply(ctx, bs, root, ohsnap, prior, migration.Options{Workers: w})
+			s := loadV6State(t, f)
+			store := ipldcbor.NewCborStore(s.bs)
+			before, total := invariants6(t, store, versionedActors(t, store, s.root), s.prior)
+			st, err := migration.Apply(ctx, s.bs, s.root, ohsnap, s.prior, migration.Options{Workers: w})
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			after, sum := invariants7(t, store, versionedActors(t, store, st.Out), total, prior)
+			after, sum := invariants7(t, store, versionedActors(t, store, st.Out), total, s.prior)
 			if !sum.Equals(total) || !st.TotalAfter.Equals(total) {
 				t.Errorf("%s: total %s before, %s after", f, total, sum)
 			}
@@ -168,4 +191,32 @@ func TestSpecsActorsV6StatesToNV15(t *testing.T) {
 	if clean == 0 {
 		t.Error("no state was clean: the invariant comparison checks nothing")
 	}
+}
+
+// BenchmarkSpecsActorsV6ToNV15 runs the nv15 migration on every pre-state
+// of the specs-actors-v6 corpus (miners with sectors and deadlines,
+// markets, multisigs, payment channels) and reports actors per second.
+//
+//	go test -run - -bench SpecsActorsV6ToNV15 ./migration
+func BenchmarkSpecsActorsV6ToNV15(b *testing.B) {
+	ctx := context.Background()
+	files := specsActorsV6Files(b)
+	ohsnap, _ := protocol.Mainnet().ByCodename("ohsnap")
+	migrated := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		states := make([]v6State, len(files))
+		for j, f := range files {
+			states[j] = loadV6State(b, f)
+		}
+		b.StartTimer()
+		for _, s := range states {
+			st, err := migration.Apply(ctx, s.bs, s.root, ohsnap, s.prior, migration.Options{Workers: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			migrated += st.Actors
+		}
+	}
+	b.ReportMetric(float64(migrated)/b.Elapsed().Seconds(), "actors/s")
 }
