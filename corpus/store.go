@@ -78,13 +78,20 @@ type StoreOptions struct {
 	// DefaultStoreMemoryBelow; a negative value sends every vector to the
 	// store.
 	MemoryBelow int64
+	// ReadOnly opens an existing store without writing to it: under a
+	// shared lock (any number of read-only processes at once, none while a
+	// writer holds the store), broken shards reported but not repaired,
+	// intact shards served from their files, and every other vector served
+	// from its own blocks. Add, GC and Recover fail with ErrStoreReadOnly.
+	ReadOnly bool
 }
 
 // Store is a Source backed by a dagstore: each distinct vector CAR is a
 // shard, keyed by the hex SHA-256 of the CAR, stored once in the store's
 // directory, indexed once with a CARv2 index, and acquired as a read-only
 // CARv2 blockstore on every Open. A Store is safe for concurrent use; only
-// one process may hold a store directory at a time.
+// one process may hold a store directory for writing at a time, and none
+// while read-only processes share it.
 type Store struct {
 	dir     string
 	carsDir string
@@ -111,6 +118,12 @@ type Store struct {
 	inflight map[string]*flight      // shard key → registration in progress
 	destroys map[shard.Key]chan struct{}
 	served   map[string]bool // shard keys whose blocks this process has checked
+
+	// A read-only store has no dagstore: the shard states it read at open,
+	// and the shards found intact then and not damaged since.
+	readOnly bool
+	roStates map[string]registration
+	roUsable map[string]bool
 
 	sanity SanityReport
 
@@ -142,7 +155,7 @@ type SanityReport struct {
 // OpenStore opens (creating if needed) the store in dir, checks every shard
 // and repairs what it can (see SanityReport), and starts the dagstore.
 // Close releases it. OpenStore fails with ErrStoreInUse when another process
-// has the store open.
+// has the store open for writing, or (unless opts.ReadOnly) read-only.
 func OpenStore(ctx context.Context, dir string, opts StoreOptions) (_ *Store, err error) {
 	if dir == "" {
 		return nil, errors.New("open corpus store: no directory given")
@@ -160,9 +173,13 @@ func OpenStore(ctx context.Context, dir string, opts StoreOptions) (_ *Store, er
 		destroys: make(map[shard.Key]chan struct{}),
 		byGzip:   make(map[string]string),
 		served:   make(map[string]bool),
+		readOnly: opts.ReadOnly,
 	}
 	if s.log == nil {
 		s.log = discardLogger{}
+	}
+	if opts.ReadOnly {
+		return openStoreReadOnly(ctx, s)
 	}
 	for _, d := range []string{dir, s.carsDir, filepath.Join(dir, transientsName)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -318,6 +335,9 @@ func (s *Store) servesFromMemory(v *schema.Vector) bool {
 // before Open gives up. The blocks, and the errors for a malformed vector,
 // are those Memory gives.
 func (s *Store) Open(ctx context.Context, v *schema.Vector) (Blockstore, func(), error) {
+	if s.readOnly {
+		return s.openReadOnly(ctx, v)
+	}
 	if s.servesFromMemory(v) {
 		return Memory{MaxCARSize: s.opts.MaxCARSize}.Open(ctx, v)
 	}
@@ -424,6 +444,9 @@ type AddResult struct {
 // (an unchanged CAR is never indexed twice), and records v.Path as carrying
 // it.
 func (s *Store) Add(ctx context.Context, v *schema.Vector) (AddResult, error) {
+	if s.readOnly {
+		return AddResult{}, fmt.Errorf("%s: %w", v.Path, ErrStoreReadOnly)
+	}
 	if s.servesFromMemory(v) {
 		return AddResult{Memory: true}, nil
 	}

@@ -126,6 +126,9 @@ type GCReport struct {
 // more (CAR, index, dagstore state and manifest entry).
 func (s *Store) GC(ctx context.Context) (GCReport, error) {
 	var rep GCReport
+	if s.readOnly {
+		return rep, ErrStoreReadOnly
+	}
 	for key, rec := range s.liveRecords() {
 		if err := ctx.Err(); err != nil {
 			return rep, err

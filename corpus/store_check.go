@@ -255,6 +255,9 @@ type RecoverReport struct {
 // registered again.
 func (s *Store) Recover(ctx context.Context) (RecoverReport, error) {
 	var rep RecoverReport
+	if s.readOnly {
+		return rep, ErrStoreReadOnly
+	}
 	for key, rec := range s.liveRecords() {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -312,6 +315,9 @@ func (s *Store) reindex(ctx context.Context, key string, reg registration) error
 }
 
 func (s *Store) registration(key string) registration {
+	if s.readOnly {
+		return s.roStates[key]
+	}
 	info, err := s.dag.GetShardInfo(shard.KeyFromString(key))
 	if err != nil {
 		return registration{}

@@ -12,3 +12,9 @@ func lockStore(path string) (*os.File, error) {
 }
 
 func unlockStore(f *os.File) error { return f.Close() }
+
+// lockStoreShared opens the existing lock file read-only; leveldb's own
+// lock, shared in its read-only mode, is what keeps writers out.
+func lockStoreShared(path string) (*os.File, error) {
+	return os.Open(path)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -45,18 +46,41 @@ func openStoreFromFlags(c *cli.Context) (*corpus.Store, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	s, err := openStore(c, dir)
-	if errors.Is(err, syscall.EROFS) {
-		// The store exists to save work, not to decide results: a store on
-		// a read-only filesystem cannot take its lock or record shards, so
-		// the run reads every vector's blocks from the vector itself.
-		fmt.Fprintf(c.App.ErrWriter, "tvx: warning: corpus store %s is on a read-only filesystem; reading blocks from the vectors instead\n", dir)
-		return nil, nil
+	s, err := openStore(c, dir, false)
+	inUse := errors.Is(err, corpus.ErrStoreInUse)
+	if !inUse && !notWritable(err) {
+		return s, err
 	}
-	return s, err
+	// A store the process cannot write (a read-only mount, a directory of
+	// another user), or one that read-only processes share, still serves
+	// the shards it holds, read-only; new CARs are read from their vectors
+	// and not recorded. A store another process writes stays refused.
+	s, roErr := openStore(c, dir, true)
+	if roErr == nil {
+		why := "is not writable"
+		if inUse {
+			why = "is open read-only by another tvx process"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "tvx: corpus store %s %s; reading it read-only (new CARs are read from their vectors, not stored)\n", dir, why)
+		return s, nil
+	}
+	if inUse || errors.Is(roErr, corpus.ErrStoreInUse) {
+		return nil, roErr
+	}
+	// The store exists to save work, not to decide results.
+	fmt.Fprintf(c.App.ErrWriter, "tvx: warning: corpus store %s is not writable (%v) and cannot be read (%v); reading blocks from the vectors instead\n", dir, err, roErr)
+	return nil, nil
 }
 
-func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
+// notWritable reports whether err is the store's directory refusing
+// writes.
+func notWritable(err error) bool {
+	return errors.Is(err, syscall.EROFS) || errors.Is(err, os.ErrPermission)
+}
+
+// openStore opens the store in dir ("default": the user cache's), for
+// writing or read-only.
+func openStore(c *cli.Context, dir string, readOnly bool) (*corpus.Store, error) {
 	if dir == "default" {
 		d, err := corpus.DefaultStoreDir()
 		if err != nil {
@@ -71,6 +95,7 @@ func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
 	s, err := corpus.OpenStore(c.Context, dir, corpus.StoreOptions{
 		Logger:      newConsole(c.App.ErrWriter),
 		MemoryBelow: below,
+		ReadOnly:    readOnly,
 	})
 	if err != nil {
 		return nil, ioTrouble(err)
@@ -79,13 +104,15 @@ func openStore(c *cli.Context, dir string) (*corpus.Store, error) {
 }
 
 // openCorpusStore opens the store for a `tvx corpus` subcommand: --store,
-// or the default directory.
-func openCorpusStore(c *cli.Context) (*corpus.Store, error) {
+// or the default directory. The subcommands that only read (ls, stat,
+// verify) open it read-only: they write nothing, work on a store they
+// cannot write, and run beside one another.
+func openCorpusStore(c *cli.Context, readOnly bool) (*corpus.Store, error) {
 	dir := c.String("store")
 	if dir == "" {
 		dir = "default"
 	}
-	return openStore(c, dir)
+	return openStore(c, dir, readOnly)
 }
 
 func corpusCommand() *cli.Command {
@@ -102,9 +129,12 @@ indexing every CAR on every run. Vectors whose compressed CAR is small
 (--store-memory-below) load faster from memory and are not stored.
 
 Every command first checks the store: shards whose CAR or index is missing
-or damaged are reported and re-indexed (the CAR is rebuilt from its vector
-file when lost), ending with "sanity check completed: N shards, M broken,
-K repaired" on stderr. One process at a time may use a store.`,
+or damaged are reported and, by the commands that write (index, gc,
+recover, and exec), re-indexed (the CAR is rebuilt from its vector file when
+lost), ending with "sanity check completed: N shards, M broken, K repaired"
+on stderr. ls, stat and verify open the store read-only: they write
+nothing, work on a store they cannot write, and any number of them may run
+at once; a command that writes needs the store to itself.`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "index",
@@ -171,7 +201,7 @@ func runCorpusIndex(c *cli.Context) error {
 			files = append(files, f.Path)
 		}
 	}
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, false)
 	if err != nil {
 		return err
 	}
@@ -242,7 +272,7 @@ func runCorpusIndex(c *cli.Context) error {
 }
 
 func runCorpusLs(c *cli.Context) error {
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, true)
 	if err != nil {
 		return err
 	}
@@ -281,7 +311,7 @@ func runCorpusLs(c *cli.Context) error {
 }
 
 func runCorpusStat(c *cli.Context) error {
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, true)
 	if err != nil {
 		return err
 	}
@@ -310,7 +340,7 @@ func runCorpusStat(c *cli.Context) error {
 }
 
 func runCorpusGC(c *cli.Context) error {
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, false)
 	if err != nil {
 		return err
 	}
@@ -328,7 +358,7 @@ func runCorpusGC(c *cli.Context) error {
 }
 
 func runCorpusVerify(c *cli.Context) error {
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, true)
 	if err != nil {
 		return err
 	}
@@ -356,7 +386,7 @@ func runCorpusVerify(c *cli.Context) error {
 }
 
 func runCorpusRecover(c *cli.Context) error {
-	s, err := openCorpusStore(c)
+	s, err := openCorpusStore(c, false)
 	if err != nil {
 		return err
 	}
