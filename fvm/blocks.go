@@ -3,8 +3,12 @@ package fvm
 // Block IDs: 0 means "no block"; the registry hands out IDs from 1.
 const noDataBlockID = 0
 
-// dagCBOR is the codec of parameters and return values.
-const dagCBOR = 0x71
+// dagCBOR is the codec of parameters and return values; ipldRaw is that
+// of a plain send's parameters (nv18).
+const (
+	dagCBOR = 0x71
+	ipldRaw = 0x55
+)
 
 // block is an IPLD block an actor holds a handle to.
 type block struct {
@@ -27,6 +31,9 @@ func (r *blockRegistry) put(b block) (uint32, error) {
 	r.blocks = append(r.blocks, b)
 	return uint32(len(r.blocks)), nil
 }
+
+// full reports whether the registry can take no more blocks.
+func (r *blockRegistry) full() bool { return len(r.blocks) >= 1<<31-1 }
 
 // get returns the block with ID id.
 func (r *blockRegistry) get(id uint32) (block, error) {

@@ -2,11 +2,13 @@ package fvm
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
+	"github.com/filecoin-project/go-state-types/exitcode"
 
 	"github.com/tvx-project/tvx/fvm/gas"
 	"github.com/tvx-project/tvx/fvm/state"
@@ -41,6 +43,18 @@ type callManager struct {
 	invocations uint64
 	// access tracks state access for Hygge's charges (nil before nv18).
 	access *accessTracker
+	// From nv18: the events actors emitted (kept or dropped with their
+	// transactions) and the memory the send stack's instances hold.
+	events *eventAccumulator
+	memory *memoryLimiter
+}
+
+// sendOptions are what a send from nv18 on may ask besides its target: a
+// gas limit for the callee (limited false: none) and read-only execution.
+type sendOptions struct {
+	gasLimit int64
+	limited  bool
+	readOnly bool
 }
 
 func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uint64) *callManager {
@@ -55,16 +69,21 @@ func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uin
 			cm.access.recordRead(id)
 		}
 		cm.access.recordAddress(msg.To)
+		cm.events = &eventAccumulator{}
+		cm.memory = newMemoryLimiter(maxStackMemoryBytes)
 	}
 	return cm
 }
 
 // transaction runs f in a state-tree transaction that is reverted when f
-// fails.
-func (cm *callManager) transaction(f func() ([]byte, error)) ([]byte, error) {
+// fails (an actor exiting with a non-zero code is a failure).
+func (cm *callManager) transaction(f func() (*block, error)) (*block, error) {
 	cm.m.tree.Begin()
 	if cm.access != nil {
 		cm.access.begin()
+	}
+	if cm.events != nil {
+		cm.events.begin()
 	}
 	ret, err := f()
 	if endErr := cm.m.tree.End(err != nil); endErr != nil {
@@ -73,35 +92,87 @@ func (cm *callManager) transaction(f func() ([]byte, error)) ([]byte, error) {
 	if cm.access != nil {
 		cm.access.end(err != nil)
 	}
+	if cm.events != nil {
+		cm.events.end(err != nil)
+	}
 	return ret, err
 }
 
 // send resolves to (creating an account actor for an unknown BLS or
-// secp256k1 address), transfers value and invokes method. It returns the
-// invocation's return bytes; a failed invocation is an *actorAbort, a
-// failed send a *syscallError, and out of gas gas.ErrOutOfGas.
-func (cm *callManager) send(from uint64, to address.Address, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
-	if cm.depth > maxCallDepth {
+// secp256k1 address, and from nv18 a placeholder for an unknown f410
+// address), transfers value and invokes method. It returns the
+// invocation's return block (nil for none); a failed invocation is an
+// *actorAbort, a failed send a *syscallError, and out of gas
+// gas.ErrOutOfGas.
+func (cm *callManager) send(from uint64, to address.Address, method uint64, params *block, value abi.TokenAmount, o sendOptions) (*block, error) {
+	if cm.access == nil {
+		if cm.depth > maxCallDepth {
+			return nil, sysErr(ErrLimitExceeded, "message execution exceeds call depth")
+		}
+		cm.depth++
+		defer func() { cm.depth-- }()
+		return cm.sendUnchecked(from, to, method, params, value, o)
+	}
+	if o.limited {
+		cm.gas.PushLimit(o.gasLimit)
+	}
+	ret, err := cm.stackFrame(func() (*block, error) {
+		return cm.sendUnchecked(from, to, method, params, value, o)
+	})
+	if o.limited {
+		if perr := cm.gas.PopLimit(); perr != nil {
+			return nil, &fatalError{err: perr}
+		}
+	}
+	// Running out of a limit the caller set is the callee's failure, not
+	// the caller's: it sees an exit code.
+	if errors.Is(err, gas.ErrOutOfGas) && cm.gas.AvailableMilli() > 0 {
+		return nil, &actorAbort{code: exitcode.SysErrOutOfGas, msg: "out of gas (the send's gas limit)"}
+	}
+	return ret, err
+}
+
+// stackFrame runs f one call deeper, refusing past the deepest stack the
+// FVM allows; the memory f's instances took is released when it returns.
+func (cm *callManager) stackFrame(f func() (*block, error)) (*block, error) {
+	if cm.depth >= maxCallDepth {
 		return nil, sysErr(ErrLimitExceeded, "message execution exceeds call depth")
 	}
 	cm.depth++
-	defer func() { cm.depth-- }()
+	mark := cm.memory.used
+	defer func() {
+		cm.depth--
+		cm.memory.used = mark
+	}()
+	return f()
+}
 
+func (cm *callManager) sendUnchecked(from uint64, to address.Address, method uint64, params *block, value abi.TokenAmount, o sendOptions) (*block, error) {
 	id, ok, err := cm.resolve(to)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		switch to.Protocol() {
-		case address.BLS, address.SECP256K1:
+		switch {
+		case to.Protocol() == address.BLS || to.Protocol() == address.SECP256K1:
+			if o.readOnly {
+				return nil, sysErr(ErrReadOnly, "cannot auto-create account %s in read-only calls", to)
+			}
 			if id, err = cm.createAccount(to); err != nil {
+				return nil, err
+			}
+		case cm.access != nil && isEthAddress(to.Bytes()):
+			if o.readOnly {
+				return nil, sysErr(ErrReadOnly, "cannot auto-create account %s in read-only calls", to)
+			}
+			if id, err = cm.createPlaceholder(to); err != nil {
 				return nil, err
 			}
 		default:
 			return nil, sysErr(ErrNotFound, "actor does not exist: %s", to)
 		}
 	}
-	return cm.sendResolved(from, id, method, params, value)
+	return cm.sendResolved(from, id, method, params, value, o.readOnly)
 }
 
 // createAccount creates the account actor of a BLS or secp256k1 address
@@ -116,30 +187,58 @@ func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
 	if isBLSZero(addr) {
 		return 0, sysErr(ErrIllegalArgument, "cannot create the bls zero address actor")
 	}
-	if hygge {
-		if err := cm.gas.Charge(cm.m.prices.OnCreateActorHygge(true)); err != nil {
-			return 0, err
-		}
-	}
 	acct, ok := cm.m.bundle.ByName("account")
 	if !ok {
 		return 0, fatalf("bundle has no account actor")
 	}
-	id, err := cm.m.tree.RegisterNewAddress(addr)
-	if err != nil {
-		return 0, &fatalError{err: err}
-	}
+	var id uint64
+	var err error
 	if hygge {
-		cm.access.recordAddress(addr)
-	}
-	if err := cm.setActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()}); err != nil {
-		return 0, err
+		id, err = cm.createFromSend(addr, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()})
+		if err != nil {
+			return 0, err
+		}
+	} else {
+		if id, err = cm.m.tree.RegisterNewAddress(addr); err != nil {
+			return 0, &fatalError{err: err}
+		}
+		if err := cm.setActor(id, &state.Actor{Code: acct.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero()}); err != nil {
+			return 0, err
+		}
 	}
 	params, err := cborseq.Encode(addrBytes(addr))
 	if err != nil {
 		return 0, &fatalError{err: err}
 	}
-	if _, err := cm.sendResolved(systemActorID, id, methodConstructor, params, big.Zero()); err != nil {
+	if _, err := cm.sendResolved(systemActorID, id, methodConstructor, &block{codec: dagCBOR, data: params}, big.Zero(), false); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// createPlaceholder creates the placeholder actor of an f410 address a
+// send reaches before anything is deployed there; no code runs.
+func (cm *callManager) createPlaceholder(addr address.Address) (uint64, error) {
+	ph, ok := cm.m.bundle.ByName("placeholder")
+	if !ok {
+		return 0, fatalf("bundle has no placeholder actor")
+	}
+	return cm.createFromSend(addr, &state.Actor{Code: ph.Code, Head: vm.EmptyObjectCID(), Balance: big.Zero(), Delegated: addr.Bytes()})
+}
+
+// createFromSend assigns addr an actor ID and stores a at it, charging
+// (nv18) the address assignment and the actor's storage, then its first
+// write.
+func (cm *callManager) createFromSend(addr address.Address, a *state.Actor) (uint64, error) {
+	if err := cm.gas.Charge(cm.m.prices.OnCreateActorHygge(true)); err != nil {
+		return 0, err
+	}
+	id, err := cm.m.tree.RegisterNewAddress(addr)
+	if err != nil {
+		return 0, &fatalError{err: err}
+	}
+	cm.access.recordAddress(addr)
+	if err := cm.setActor(id, a); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -147,7 +246,7 @@ func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
 
 // sendResolved charges the invocation, transfers value and runs the
 // receiver's code (unless the method is a plain send).
-func (cm *callManager) sendResolved(from, to uint64, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
+func (cm *callManager) sendResolved(from, to uint64, method uint64, params *block, value abi.TokenAmount, readOnly bool) (*block, error) {
 	act, ok, err := cm.getActor(to)
 	if err != nil {
 		return nil, err
@@ -171,7 +270,7 @@ func (cm *callManager) sendResolved(from, to uint64, method uint64, params []byt
 		if err := cm.gas.Charge(cm.m.prices.OnInvokeMethod()); err != nil {
 			return nil, err
 		}
-		return cm.invoke(from, to, act, method, params, value)
+		return cm.invoke(from, to, act, method, params, value, readOnly)
 	}
 	if err := cm.gas.Charge(cm.m.prices.OnMethodInvocation(!value.IsZero(), method)); err != nil {
 		return nil, err
@@ -184,7 +283,7 @@ func (cm *callManager) sendResolved(from, to uint64, method uint64, params []byt
 	if method == methodSend {
 		return nil, nil
 	}
-	return cm.invoke(from, to, act, method, params, value)
+	return cm.invoke(from, to, act, method, params, value, false)
 }
 
 // transfer moves value between two actors.
@@ -222,12 +321,9 @@ func (cm *callManager) transfer(from, to uint64, value abi.TokenAmount) error {
 
 // invoke runs the receiver's Wasm code with a fresh kernel in a new call
 // frame.
-func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, params []byte, value abi.TokenAmount) ([]byte, error) {
+func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, params *block, value abi.TokenAmount, readOnly bool) (*block, error) {
 	if cm.m.cfg.Engine == nil {
 		return nil, fatalf("invoke actor %d method %d: no Wasm engine configured", to, method)
-	}
-	if cm.m.prices.Era == gas.Hygge {
-		return nil, fatalf("invoke actor %d method %d: running actor code at network version %d (the builtin-actors v10 syscall interface) is not implemented yet", to, method, cm.m.cfg.NetworkVersion)
 	}
 	wasm, ok := cm.m.bundle.Module(act.Code)
 	if !ok {
@@ -240,6 +336,7 @@ func (cm *callManager) invoke(from, to uint64, act *state.Actor, method uint64, 
 	defer func() { cm.gas.Frame = parent }()
 
 	k := newKernel(cm, from, to, act.Code, method, value)
+	k.readOnly = readOnly
 	return k.run(wasm, params)
 }
 

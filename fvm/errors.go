@@ -62,11 +62,23 @@ func sysErr(n ErrorNumber, format string, args ...any) error {
 	return &syscallError{num: n, msg: fmt.Sprintf(format, args...)}
 }
 
-// actorAbort is an invocation that ended with a non-zero exit code.
+// actorAbort is an invocation that ended with a non-zero exit code; from
+// nv18 it may return a block all the same (ret, nil for none).
 type actorAbort struct {
 	code exitcode.ExitCode
 	msg  string
+	ret  *block
 }
+
+// actorExit is an actor's vm::exit (nv18): the invocation ends with code,
+// returning the registered block (noDataBlockID for none).
+type actorExit struct {
+	code  exitcode.ExitCode
+	block uint32
+	msg   string
+}
+
+func (e *actorExit) Error() string { return fmt.Sprintf("actor exited with %d: %s", e.code, e.msg) }
 
 func (e *actorAbort) Error() string { return fmt.Sprintf("exit %d: %s", e.code, e.msg) }
 

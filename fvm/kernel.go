@@ -32,6 +32,12 @@ type kernel struct {
 	method uint64
 	value  abi.TokenAmount
 	blocks *blockRegistry
+	// readOnly (nv18) forbids the invocation, and every send it makes,
+	// to change state, transfer value or emit events.
+	readOnly bool
+	// memMark is the send stack's memory when Wasm gas was last handed
+	// to the engine (nv18).
+	memMark uint64
 }
 
 func newKernel(cm *callManager, caller, self uint64, code cid.Cid, method uint64, value abi.TokenAmount) *kernel {
@@ -39,11 +45,11 @@ func newKernel(cm *callManager, caller, self uint64, code cid.Cid, method uint64
 }
 
 // run invokes the actor's code with params (nil for none) and returns the
-// bytes of the block it returns.
-func (k *kernel) run(wasm []byte, params []byte) ([]byte, error) {
+// block it returns (nil for none).
+func (k *kernel) run(wasm []byte, params *block) (*block, error) {
 	paramsID := uint32(noDataBlockID)
-	if len(params) > 0 {
-		id, err := k.blocks.put(block{codec: dagCBOR, data: params})
+	if params != nil {
+		id, err := k.blocks.put(*params)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +59,10 @@ func (k *kernel) run(wasm []byte, params []byte) ([]byte, error) {
 	if err != nil {
 		var abort *actorAbort
 		var fatal *fatalError
+		var exit *actorExit
 		switch {
+		case errors.As(err, &exit):
+			return k.exited(exit)
 		case errors.As(err, &abort), errors.As(err, &fatal):
 			return nil, err
 		case errors.Is(err, gas.ErrOutOfGas):
@@ -69,14 +78,25 @@ func (k *kernel) run(wasm []byte, params []byte) ([]byte, error) {
 	if err != nil {
 		return nil, &actorAbort{code: exitMissingReturn, msg: "returned block does not exist"}
 	}
-	return b.data, nil
+	return &b, nil
 }
 
-// AvailableMilli implements Host.
-func (k *kernel) AvailableMilli() int64 { return k.cm.gas.AvailableMilli() }
-
-// ChargeExec implements Host.
-func (k *kernel) ChargeExec(milli int64) error { return k.cm.gas.ChargeMilli("wasm_exec", milli) }
+// exited turns an actor's vm::exit into its invocation's result: a return
+// block for exit code 0, else an abort that carries the block it names.
+func (k *kernel) exited(e *actorExit) (*block, error) {
+	var ret *block
+	if e.block != noDataBlockID {
+		b, err := k.blocks.get(e.block)
+		if err != nil {
+			return nil, fatalf("actor %d exited with block %d: %v", k.self, e.block, err)
+		}
+		ret = &b
+	}
+	if e.code == 0 {
+		return ret, nil
+	}
+	return nil, &actorAbort{code: e.code, msg: e.msg, ret: ret}
+}
 
 // blake2b256 is the only multihash the FVM lets actors link blocks with.
 const blake2b256 = 0xb220
@@ -293,34 +313,56 @@ func singleton(name string) bool {
 }
 
 // send runs a nested send in its own transaction and returns its exit code
-// and, on success, the registered return block.
-func (k *kernel) send(to address.Address, method uint64, paramsID uint32, value abi.TokenAmount) (code, retID uint32, codec uint64, size uint32, err error) {
-	var params []byte
+// and its registered return block (from nv18 a failed send returns one
+// too).
+func (k *kernel) send(to address.Address, method uint64, paramsID uint32, value abi.TokenAmount, o sendOptions) (code, retID uint32, codec uint64, size uint32, err error) {
+	hygge := k.cm.access != nil
+	if hygge {
+		o.readOnly = o.readOnly || k.readOnly
+		if o.readOnly && !value.IsZero() {
+			return 0, 0, 0, 0, sysErr(ErrReadOnly, "cannot transfer value when read-only")
+		}
+	}
+	var params *block
 	if paramsID != noDataBlockID {
 		b, err := k.blocks.get(paramsID)
 		if err != nil {
 			return 0, 0, 0, 0, err
 		}
-		params = b.data
+		if !hygge {
+			// Before nv18 every parameter block was passed on as CBOR.
+			b.codec = dagCBOR
+		}
+		params = &b
 	}
-	ret, err := k.cm.transaction(func() ([]byte, error) {
-		return k.cm.send(k.self, to, method, params, value)
+	if hygge && k.blocks.full() {
+		return 0, 0, 0, 0, sysErr(ErrLimitExceeded, "cannot store return block")
+	}
+	ret, err := k.cm.transaction(func() (*block, error) {
+		return k.cm.send(k.self, to, method, params, value, o)
 	})
 	var abort *actorAbort
 	if errors.As(err, &abort) {
-		return uint32(abort.code), 0, 0, 0, nil
+		code = uint32(abort.code)
+		ret, err = abort.ret, nil
+		if !hygge {
+			ret = nil
+		}
 	}
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
 	if ret == nil {
-		return 0, noDataBlockID, 0, 0, nil
+		return code, noDataBlockID, 0, 0, nil
 	}
-	id, err := k.blocks.put(block{codec: dagCBOR, data: ret})
+	if !hygge {
+		ret.codec = dagCBOR
+	}
+	id, err := k.blocks.put(*ret)
 	if err != nil {
 		return 0, 0, 0, 0, &fatalError{err: err}
 	}
-	return 0, id, dagCBOR, uint32(len(ret)), nil
+	return code, id, ret.codec, uint32(len(ret.data)), nil
 }
 
 // randomness draws chain (ticket) or beacon randomness through the externs.

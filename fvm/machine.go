@@ -192,21 +192,42 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 	m.tree.SetActor(senderID, sender)
 
 	cm := newCallManager(ctx, m, msg, senderID)
-	var ret []byte
+	var ret *block
 	var exec error
 	if exec = cm.gas.Charge(inclusion); exec == nil {
-		ret, exec = cm.transaction(func() ([]byte, error) {
-			r, err := cm.send(senderID, msg.To, uint64(msg.Method), msg.Params, msg.Value)
+		var params *block
+		if len(msg.Params) > 0 {
+			params = &block{codec: dagCBOR, data: msg.Params}
+			if msg.Method == methodSend {
+				params.codec = ipldRaw
+			}
+		}
+		ret, exec = cm.transaction(func() (*block, error) {
+			r, err := cm.send(senderID, msg.To, uint64(msg.Method), params, msg.Value, sendOptions{})
+			var abort *actorAbort
+			if errors.As(err, &abort) && abort.ret != nil && cm.access != nil {
+				// From nv18 a failed invocation's return block goes on
+				// chain too.
+				if cerr := cm.gas.Charge(m.prices.OnChainReturnValue(len(abort.ret.data))); cerr != nil {
+					return nil, cerr
+				}
+				return nil, err
+			}
 			if err != nil {
 				return nil, err
 			}
-			if err := cm.gas.Charge(m.prices.OnChainReturnValue(len(r))); err != nil {
-				return nil, err
+			if r != nil {
+				if err := cm.gas.Charge(m.prices.OnChainReturnValue(len(r.data))); err != nil {
+					return nil, err
+				}
 			}
 			return r, nil
 		})
 	}
-	res = &vm.ApplyResult{Return: ret}
+	res = &vm.ApplyResult{}
+	if ret != nil {
+		res.Return = ret.data
+	}
 	var fatal *fatalError
 	var abort *actorAbort
 	var sysErr *syscallError
@@ -219,13 +240,20 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 		res.ExitCode, res.Error = exitcode.SysErrOutOfGas, "out of gas"
 	case errors.As(exec, &abort):
 		res.ExitCode, res.Error = abort.code, abort.Error()
+		if abort.ret != nil && cm.access != nil {
+			res.Return = abort.ret.data
+		}
 	case errors.As(exec, &sysErr):
 		res.ExitCode, res.Error = sysErr.exitCode(), sysErr.Error()
 	default:
 		return nil, fmt.Errorf("%w: unclassified execution error: %v", vm.ErrFatal, exec)
 	}
-	if res.ExitCode != 0 && m.prices.Era != gas.Hygge {
-		res.Return = nil
+	if cm.events != nil {
+		root, err := cm.events.root(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: events root: %v", vm.ErrFatal, err)
+		}
+		res.EventsRoot = root
 	}
 	res.GasUsed = cm.gas.Used()
 	res.GasTrace, res.FrameParents = cm.traceResult()

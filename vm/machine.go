@@ -171,6 +171,9 @@ type ApplyResult struct {
 	Outputs gas.Outputs
 	// Error describes the failure behind a non-zero exit code.
 	Error string
+	// EventsRoot is the root of the AMT of the events actors emitted
+	// (network version 18 and later on the FVM); cid.Undef when none were.
+	EventsRoot cid.Cid
 	// GasTrace lists every gas charge in order when Config.TraceGas is set.
 	GasTrace []TracedCharge
 	// FrameParents gives, for each call frame opened (in order), the index

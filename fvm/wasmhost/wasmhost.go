@@ -100,7 +100,15 @@ func (x *Engine) Invoke(ctx context.Context, code cid.Cid, wasm []byte, host fvm
 	if err != nil {
 		return 0, fvm.Fatal(fmt.Errorf("compile actor %s: %w", code, err))
 	}
-	inst, err := x.e.Instantiate(ctx, mod, engine.InstanceConfig{Account: host, Host: host})
+	cfg := engine.InstanceConfig{Account: host, Host: host}
+	if ih, ok := host.(fvm.InstanceHost); ok {
+		elems, _ := mod.MinTableElements()
+		if err := ih.StartInstance(mod.MinMemoryBytes(), elems); err != nil {
+			return 0, err
+		}
+		cfg.Memory = ih
+	}
+	inst, err := x.e.Instantiate(ctx, mod, cfg)
 	if err != nil {
 		if errors.Is(err, engine.ErrOutOfGas) {
 			return 0, fmt.Errorf("%w: instantiating %s", gas.ErrOutOfGas, code)
