@@ -74,16 +74,24 @@ func wasmImports(t *testing.T, m []byte) map[string][]ValueKind {
 }
 
 // TestKernelCoversBundleImports checks that the kernel offers every host
-// function the v8 and v9 builtin actors import, with the parameter types
-// they import it with (the return-pointer convention included).
+// function the builtin actors of each gas era import (v8 and v9 at Skyr,
+// v10 at Hygge), with the parameter types they import it with (the
+// return-pointer convention included).
 func TestKernelCoversBundleImports(t *testing.T) {
-	m := builtMachine(t)
-	k := testKernel(t, m)
+	for era, versions := range map[string][]int{"skyr": {8, 9}, "hygge": {10}} {
+		checkImports(t, era, versions)
+	}
+}
+
+func checkImports(t *testing.T, era string, versions []int) {
 	have := map[string][]ValueKind{}
-	for _, f := range Syscalls(k.cm.m.cfg.PriceEra) {
+	for _, f := range Syscalls(era) {
+		if _, dup := have[f.Module+"::"+f.Name]; dup {
+			t.Errorf("%s offers %s::%s twice", era, f.Module, f.Name)
+		}
 		have[f.Module+"::"+f.Name] = f.Params
 	}
-	for _, v := range []int{8, 9} {
+	for _, v := range versions {
 		b, err := testBundles.Get(v)
 		if err != nil {
 			t.Fatal(err)

@@ -103,6 +103,26 @@ func (cm *callManager) setActor(id uint64, a *state.Actor) error {
 	return nil
 }
 
+// deleteActor removes an actor, charged as a write (nv18).
+func (cm *callManager) deleteActor(id uint64) error {
+	if cm.access != nil {
+		st := cm.access.actors[id]
+		if st < accessRead {
+			if err := cm.gas.Charge(cm.m.prices.OnActorLookup()); err != nil {
+				return err
+			}
+		}
+		if st < accessUpdated {
+			if err := cm.gas.Charge(cm.m.prices.OnActorUpdate()); err != nil {
+				return err
+			}
+		}
+		cm.access.recordUpdate(id)
+	}
+	cm.m.tree.DeleteActor(id)
+	return nil
+}
+
 // resolve maps an address to an actor ID, recording the lookup.
 func (cm *callManager) resolve(addr address.Address) (uint64, bool, error) {
 	if addr.Protocol() == address.ID {

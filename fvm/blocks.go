@@ -6,14 +6,23 @@ const noDataBlockID = 0
 // dagCBOR is the codec of parameters and return values; ipldRaw is that
 // of a plain send's parameters (nv18).
 const (
-	dagCBOR = 0x71
-	ipldRaw = 0x55
+	dagCBOR   = 0x71
+	ipldRaw   = 0x55
+	cborCodec = 0x51
 )
 
 // block is an IPLD block an actor holds a handle to.
 type block struct {
 	codec uint64
 	data  []byte
+}
+
+// size is the block's length (0 for none).
+func (b *block) size() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.data)
 }
 
 // blockRegistry is an invocation's table of open blocks.

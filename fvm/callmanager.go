@@ -1,7 +1,9 @@
 package fvm
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
 	"github.com/filecoin-project/go-state-types/exitcode"
+	"github.com/ipfs/go-cid"
 
 	"github.com/tvx-project/tvx/fvm/gas"
 	"github.com/tvx-project/tvx/fvm/state"
@@ -47,6 +50,9 @@ type callManager struct {
 	// transactions) and the memory the send stack's instances hold.
 	events *eventAccumulator
 	memory *memoryLimiter
+	// premium is the message's effective gas premium (its premium, at
+	// most what its fee cap leaves above the base fee, never negative).
+	premium abi.TokenAmount
 }
 
 // sendOptions are what a send from nv18 on may ask besides its target: a
@@ -72,7 +78,64 @@ func newCallManager(ctx context.Context, m *Machine, msg *vm.Message, origin uin
 		cm.events = &eventAccumulator{}
 		cm.memory = newMemoryLimiter(maxStackMemoryBytes)
 	}
+	cm.premium = big.Zero()
+	if msg.GasPremium.Int != nil && msg.GasFeeCap.Int != nil {
+		cm.premium = big.Max(big.Min(msg.GasPremium, big.Sub(msg.GasFeeCap, m.cfg.BaseFee)), big.Zero())
+	}
 	return cm
+}
+
+// nextActorAddress is the f2 address the next actor created by the
+// message gets (nv18): a hash of the sender's address as the message
+// names it, the message nonce and the count of actors created so far.
+func (cm *callManager) nextActorAddress() (address.Address, error) {
+	var buf bytes.Buffer
+	if err := addrBytes(cm.originAddr).MarshalCBOR(&buf); err != nil {
+		return address.Undef, &fatalError{err: err}
+	}
+	b := binary.BigEndian.AppendUint64(buf.Bytes(), cm.nonce)
+	b = binary.BigEndian.AppendUint64(b, cm.created)
+	a, err := address.NewActorAddress(b)
+	if err != nil {
+		return address.Undef, &fatalError{err: err}
+	}
+	return a, nil
+}
+
+// createActor puts a new actor of code, with its delegated address if any
+// (address bytes), at an ID the init actor assigned (nv18): over nothing,
+// or over a placeholder holding the same delegated address.
+func (cm *callManager) createActor(code cid.Cid, id uint64, delegated []byte) error {
+	if e, ok := cm.m.bundle.ByCode(code); ok && e.Name == "placeholder" {
+		return sysErr(ErrForbidden, "cannot explicitly construct a placeholder actor")
+	}
+	a, ok, err := cm.getActor(id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ok:
+		if e, isBuiltin := cm.m.bundle.ByCode(a.Code); !isBuiltin || e.Name != "placeholder" {
+			return sysErr(ErrForbidden, "Actor address already exists")
+		}
+		if a.Delegated == nil {
+			return fatalf("placeholder %d has no delegated address", id)
+		}
+		if !bytes.Equal(a.Delegated, delegated) {
+			return sysErr(ErrForbidden, "placeholder has a different delegated address")
+		}
+		a.Code = code
+	default:
+		if err := cm.gas.Charge(cm.m.prices.OnCreateActorHygge(false)); err != nil {
+			return err
+		}
+		a = &state.Actor{Code: code, Head: vm.EmptyObjectCID(), Balance: big.Zero(), Delegated: delegated}
+	}
+	if err := cm.setActor(id, a); err != nil {
+		return err
+	}
+	cm.created++
+	return nil
 }
 
 // transaction runs f in a state-tree transaction that is reverted when f

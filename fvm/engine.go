@@ -32,16 +32,12 @@ type Host interface {
 	ChargeExec(milli int64) error
 }
 
-// InstanceHost is a Host that also bounds and pays for an instance's
-// memory (every kernel is one; before nv18 it allows and charges
-// nothing). An engine calls StartInstance before it makes an instance
-// and GrowMemory for the instance's initial memory and every growth.
-type InstanceHost interface {
+// MemoryHost is a Host that bounds the linear memory of the instances of
+// a send stack together (every kernel is one; before nv18 it allows any
+// growth). An engine asks it for an instance's initial memory and every
+// growth.
+type MemoryHost interface {
 	Host
-	// StartInstance charges for an instance's initial memory of
-	// memoryBytes and takes room for its table of tableElements; an
-	// error ends the invocation (out of gas, or an abort).
-	StartInstance(memoryBytes uint64, tableElements uint32) error
 	// GrowMemory reports whether linear memory may grow from current to
 	// desired bytes.
 	GrowMemory(current, desired uint64) bool

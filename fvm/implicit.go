@@ -48,17 +48,27 @@ func (m *Machine) ApplyImplicitMessage(ctx context.Context, msg *vm.Message) (re
 	limited := *msg
 	limited.GasLimit = implicitGasLimit
 	cm := newCallManager(ctx, m, &limited, senderID)
-	ret, exec := cm.transaction(func() ([]byte, error) {
-		r, err := cm.send(senderID, msg.To, uint64(msg.Method), msg.Params, msg.Value)
+	var params *block
+	if len(msg.Params) > 0 {
+		params = &block{codec: dagCBOR, data: msg.Params}
+	}
+	ret, exec := cm.transaction(func() (*block, error) {
+		r, err := cm.send(senderID, msg.To, uint64(msg.Method), params, msg.Value, sendOptions{})
 		if err != nil {
 			return nil, err
 		}
-		if err := cm.gas.Charge(m.prices.OnChainReturnValue(len(r))); err != nil {
-			return nil, err
+		// Before nv18 a send that returned nothing is charged too.
+		if r != nil || cm.access == nil {
+			if err := cm.gas.Charge(m.prices.OnChainReturnValue(r.size())); err != nil {
+				return nil, err
+			}
 		}
 		return r, nil
 	})
-	res = &vm.ApplyResult{Return: ret, Outputs: vmgas.ZeroOutputs()}
+	res = &vm.ApplyResult{Outputs: vmgas.ZeroOutputs()}
+	if ret != nil {
+		res.Return = ret.data
+	}
 	var fatal *fatalError
 	var abort *actorAbort
 	var sysErr *syscallError

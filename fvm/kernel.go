@@ -35,9 +35,6 @@ type kernel struct {
 	// readOnly (nv18) forbids the invocation, and every send it makes,
 	// to change state, transfer value or emit events.
 	readOnly bool
-	// memMark is the send stack's memory when Wasm gas was last handed
-	// to the engine (nv18).
-	memMark uint64
 }
 
 func newKernel(cm *callManager, caller, self uint64, code cid.Cid, method uint64, value abi.TokenAmount) *kernel {

@@ -81,6 +81,7 @@ const maxCallDepth = 1024
 // Well-known actor IDs.
 const (
 	systemActorID     = 0
+	initActorID       = 1
 	rewardActorID     = 2
 	burntFundsActorID = 99
 )
@@ -216,8 +217,9 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 			if err != nil {
 				return nil, err
 			}
-			if r != nil {
-				if err := cm.gas.Charge(m.prices.OnChainReturnValue(len(r.data))); err != nil {
+			// Before nv18 a send that returned nothing is charged too.
+			if r != nil || cm.access == nil {
+				if err := cm.gas.Charge(m.prices.OnChainReturnValue(r.size())); err != nil {
 					return nil, err
 				}
 			}

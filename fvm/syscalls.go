@@ -79,11 +79,13 @@ func bind(module, name string, retSize int, params []ValueKind, f syscall) HostF
 }
 
 // Syscalls lists the host functions the kernel offers actors in a gas era
-// (the Skyr surface also stands for Hygge until builtin-actors v10's is
-// implemented; invocations at nv18 stop before reaching it). The list is
-// the same for every invocation: each call finds its invocation's kernel
-// in the Host the engine hands it.
+// ("skyr": builtin-actors v8 and v9; "hygge": v10). The list is the same
+// for every invocation: each call finds its invocation's kernel in the
+// Host the engine hands it.
 func Syscalls(era string) []HostFunction {
+	if gas.Era(era) == gas.Hygge {
+		return hyggeSyscalls()
+	}
 	return skyrSyscalls()
 }
 
@@ -397,7 +399,7 @@ func (k *kernel) sysSend(mem Memory, args []uint64) ([]byte, error) {
 	}
 	v := new(mbig.Int).Lsh(new(mbig.Int).SetUint64(args[4]), 64)
 	value := big.NewFromGo(v.Or(v, new(mbig.Int).SetUint64(args[5])))
-	code, retID, codec, size, err := k.send(to, args[2], uint32(args[3]), value)
+	code, retID, codec, size, err := k.send(to, args[2], uint32(args[3]), value, sendOptions{})
 	if err != nil {
 		return nil, err
 	}

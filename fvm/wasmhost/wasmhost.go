@@ -101,16 +101,12 @@ func (x *Engine) Invoke(ctx context.Context, code cid.Cid, wasm []byte, host fvm
 		return 0, fvm.Fatal(fmt.Errorf("compile actor %s: %w", code, err))
 	}
 	cfg := engine.InstanceConfig{Account: host, Host: host}
-	if ih, ok := host.(fvm.InstanceHost); ok {
-		elems, _ := mod.MinTableElements()
-		if err := ih.StartInstance(mod.MinMemoryBytes(), elems); err != nil {
-			return 0, err
-		}
-		cfg.Memory = ih
+	if mh, ok := host.(fvm.MemoryHost); ok {
+		cfg.Memory = mh
 	}
 	inst, err := x.e.Instantiate(ctx, mod, cfg)
 	if err != nil {
-		if errors.Is(err, engine.ErrOutOfGas) {
+		if errors.Is(err, engine.ErrOutOfGas) || errors.Is(err, gas.ErrOutOfGas) {
 			return 0, fmt.Errorf("%w: instantiating %s", gas.ErrOutOfGas, code)
 		}
 		return 0, fvm.Fatal(fmt.Errorf("instantiate actor %s: %w", code, err))
