@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/filecoin-project/go-address"
 	"github.com/ipfs/go-cid"
 	carbs "github.com/ipld/go-car/v2/blockstore"
 	"github.com/urfave/cli/v2"
 
+	"github.com/tvx-project/tvx/builtin"
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/statediff"
-	"github.com/tvx-project/tvx/vm/state"
 )
 
 // chainReadCommands are `tvx chain ls` and `tvx chain info`: what a chain
@@ -80,23 +81,33 @@ func chainInfo(c *cli.Context, w io.Writer, path string, src *chain.CARSource) e
 		}
 		fmt.Fprintf(w, "genesis:    %s, network %s\n", low.Cids()[0], name)
 	}
-	version, actors, err := state.List(c.Context, chain.IPLDStore(src), head.ParentState())
+	version, actors, err := listActors(c.Context, chain.IPLDStore(src), head.ParentState())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "state tree: version %d, %d actor(s)\n", version, len(actors))
 	if c.Bool("actors") {
-		writeActors(w, actors)
+		return writeActors(w, actors)
 	}
 	return nil
 }
 
 // writeActors prints one line per actor: ID (mainnet form), code, nonce,
-// balance in attoFIL, state head.
-func writeActors(w io.Writer, actors []state.Listed) {
-	for _, a := range actors {
-		fmt.Fprintf(w, "%s\t%s\tnonce %d\tbalance %s\thead %s\n", mainnetForm(a.ID.String()), a.CodeName(), a.Nonce, a.Balance, a.Head)
+// balance in attoFIL, state head, and the f4 address of an actor that has
+// one.
+func writeActors(w io.Writer, actors []listedActor) error {
+	bundled, err := builtin.BundleCodes()
+	if err != nil {
+		return err
 	}
+	for _, a := range actors {
+		line := fmt.Sprintf("%s\t%s\tnonce %d\tbalance %s\thead %s", mainnetForm(a.ID.String()), actorCodeName(a.Listed, bundled), a.Nonce, a.Balance, a.Head)
+		if a.Delegated != address.Undef {
+			line += "\tf4 " + mainnetForm(a.Delegated.String())
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
 }
 
 // mainnetForm prints an address with the f prefix whatever go-address's
@@ -125,13 +136,12 @@ func diffCAR(c *cli.Context, path string, args []string, opts []statediff.Option
 		}
 	}
 	if len(roots) == 1 {
-		version, actors, err := state.List(c.Context, chain.IPLDStore(src), roots[0])
+		version, actors, err := listActors(c.Context, chain.IPLDStore(src), roots[0])
 		if err != nil {
 			return badInput(fmt.Errorf("car file %s: %w", path, err))
 		}
 		fmt.Fprintf(c.App.Writer, "state tree %s: version %d, %d actor(s)\n", roots[0], version, len(actors))
-		writeActors(c.App.Writer, actors)
-		return nil
+		return writeActors(c.App.Writer, actors)
 	}
 	if err := writeStateDiff(c.Context, c.App.Writer, bs, roots[0], roots[1], opts...); err != nil {
 		if err == errDiffer {
