@@ -19,6 +19,7 @@ import (
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/driver/executor"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm/actorpolicy"
@@ -174,7 +175,7 @@ func Build(ctx context.Context, v *schema.Vector, variant schema.Variant, opts .
 	if table == nil {
 		table = protocol.Mainnet()
 	}
-	onChain := table.Describes(v.Network())
+	onChain := table.Describes(networks.Canonical(v.Network()))
 	follow := table.FollowsSchedule(nv, firstEpoch, onChain)
 	for i, vt := range v.ApplyTipsets {
 		epoch := base + abi.ChainEpoch(vt.EpochOffset)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/tvx-project/tvx/networks"
 	"github.com/tvx-project/tvx/protocol"
 
 	"github.com/filecoin-project/go-state-types/abi"
@@ -105,7 +106,7 @@ func runParams(r *run) (executor.Params, error) {
 		Store:          r.blocks,
 		NetworkVersion: network.Version(r.variant.NetworkVersion),
 		Protocol:       table,
-		OnChain:        table.Describes(v.Network()),
+		OnChain:        table.Describes(networks.Canonical(v.Network())),
 		Network:        v.Network(),
 		Policy:         r.policy,
 		CircSupply:     vm.TotalFilecoin(),

@@ -231,6 +231,16 @@ func ByName(name string) (Profile, bool) {
 	return Profile{}, false
 }
 
+// Canonical is the name tvx records for a network given by any of its
+// names (an alias, its state name); a name tvx does not know is returned
+// as it is.
+func Canonical(name string) string {
+	if p, ok := ByName(name); ok {
+		return p.Name
+	}
+	return name
+}
+
 // ByGenesis returns the network whose genesis block has this CID (its
 // string form).
 func ByGenesis(block string) (Profile, bool) {
