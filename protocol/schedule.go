@@ -37,8 +37,9 @@ type Schedule struct {
 //     the Claus height (everywhere when Claus is before genesis);
 //   - the Calico price list applies from the Calico height only if that is
 //     above genesis; the FVM's price lists follow the network version;
-//   - the consensus-fault blackout is around Orange's height when the
-//     network runs Orange;
+//   - the consensus-fault blackout is around Orange's height wherever the
+//     network put it (Lotus compares with the height even when it is
+//     before genesis: such a chain refuses faults in its first epochs);
 //   - each upgrade brings mainnet's state migration, but Calico's, which
 //     only mainnet ran, and none of mainnet's surgery; one before genesis
 //     never runs.
@@ -65,7 +66,6 @@ func FromSchedule(s Schedule) (*Table, error) {
 		}
 		u := m
 		u.Epoch = h
-		u.FaultBlackout = m.FaultBlackout && h >= 0
 		if s.Network != mainnetName {
 			// Calico's migration (a correction of mainnet's power claims)
 			// and the surgery after Trust's ran on mainnet only.

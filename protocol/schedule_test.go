@@ -70,7 +70,8 @@ func TestCalibnetTable(t *testing.T) {
 // Butterfly (Lotus v1.15.3): network version 14 from genesis, every
 // earlier upgrade before genesis, OhSnap at 240; the Calico price list,
 // before genesis, never applies (Lotus's price lookup takes only heights
-// above genesis), so the chain charges genesis prices.
+// above genesis), so the chain charges genesis prices; the fault blackout
+// is still around Orange's (negative) height.
 func TestButterflyTable(t *testing.T) {
 	b := Butterfly()
 	for _, x := range []struct {
@@ -86,8 +87,13 @@ func TestButterflyTable(t *testing.T) {
 	if !ok || act.Codename != "genesis" || act.ActorsVersion != 6 || act.WindowPoStBurnExemption {
 		t.Errorf("nv14 activation %+v", act)
 	}
-	if b.Known(network.Version13) || len(b.FaultBlackouts()) != 0 {
-		t.Errorf("butterfly never ran nv13 (%v) nor Orange (%v)", b.Known(13), b.FaultBlackouts())
+	if b.Known(network.Version13) {
+		t.Error("butterfly never ran nv13")
+	}
+	// Lotus's fault blackout compares with Orange's height even before
+	// genesis.
+	if got := b.FaultBlackouts(); !reflect.DeepEqual(got, []abi.ChainEpoch{-12}) {
+		t.Errorf("butterfly blackouts %v", got)
 	}
 	for _, name := range []string{"mainnet", "calibrationnet", "butterflynet"} {
 		if tb, ok := ForNetwork(name); !ok || tb.Network() != name {

@@ -222,10 +222,10 @@ func (t *Table) InRange(nv network.Version, epoch abi.ChainEpoch) bool {
 }
 
 // FaultBlackouts lists the heights of the upgrades around which consensus
-// faults are not accepted.
+// faults are not accepted, before-genesis heights included.
 func (t *Table) FaultBlackouts() []abi.ChainEpoch {
 	var out []abi.ChainEpoch
-	for _, u := range t.run() {
+	for _, u := range t.upgrades {
 		if u.FaultBlackout {
 			out = append(out, u.Epoch)
 		}
