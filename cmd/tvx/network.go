@@ -90,14 +90,14 @@ func networkOptions(c *cli.Context) []extract.Option {
 		return nil
 	}
 	_, inTable := networks.ByName(p.Name)
-	if !inTable && len(p.Upgrades) == 0 {
-		return nil // a network name and nothing else: mainnet's rules
+	var opts []extract.Option
+	// A network known by name alone (no schedule, no policy) runs under
+	// mainnet's rules.
+	if inTable || len(p.Upgrades) > 0 {
+		if table, err := p.Protocol(); err == nil { // useSourceNetwork made it once already
+			opts = append(opts, extract.WithProtocol(table))
+		}
 	}
-	table, err := p.Protocol()
-	if err != nil {
-		return nil // unreachable: useSourceNetwork made the table
-	}
-	opts := []extract.Option{extract.WithProtocol(table)}
 	if !inTable && len(p.Policy.SupportedSealProofs) > 0 {
 		opts = append(opts, extract.WithActorPolicy(p.Policy))
 	}
