@@ -1,13 +1,16 @@
 package extract_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
 	"github.com/filecoin-project/go-state-types/abi"
+	"github.com/filecoin-project/go-state-types/big"
 	"github.com/filecoin-project/go-state-types/network"
 
 	"github.com/tvx-project/tvx/chain"
+	"github.com/tvx-project/tvx/chain/chaintest"
 	"github.com/tvx-project/tvx/chainbuild"
 	"github.com/tvx-project/tvx/driver"
 	"github.com/tvx-project/tvx/extract"
@@ -20,7 +23,8 @@ import (
 // upgrade heights) extracts into vectors that pass: one per tipset, each
 // checked against the state root and receipts the chain committed to (the
 // first tipset after each upgrade migrates its parent state on replay), and
-// one squashed vector across every upgrade.
+// one squashed vector across every upgrade, the same through a node as
+// from the chain CAR.
 func TestBuiltChainAcrossUpgradesExtracts(t *testing.T) {
 	ctx := context.Background()
 	table := migrationtest.EarlyTable(t)
@@ -40,7 +44,8 @@ func TestBuiltChainAcrossUpgradesExtracts(t *testing.T) {
 		t.Fatalf("the chain's last state (after epoch %d) runs actors v%d, want v7", last.Height(), got)
 	}
 
-	src := built.Source(chain.WithNetworkSchedule(func(h abi.ChainEpoch) network.Version { return table.AtEpoch(h).Version }))
+	src := built.Source(chain.WithNetworkSchedule(func(h abi.ChainEpoch) network.Version { return table.AtEpoch(h).Version }),
+		chain.WithCirculatingSupply(big.Zero()))
 	ex := extract.New(src, extract.WithProtocol(table), extract.WithSelfCheck(true), extract.WithLogger(t))
 	d := driver.New(driver.WithProtocol(table))
 	run := func(res []*extract.TipsetResult) {
@@ -77,4 +82,32 @@ func TestBuiltChainAcrossUpgradesExtracts(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(squashed)
+
+	// Through a node (the Lotus-API test server over the same chain) the
+	// extraction replays the same migrations and writes the same bytes.
+	srv := chaintest.NewServer(src, "a.test.token")
+	defer srv.Close()
+	node, err := chain.Dial(ctx, srv.APIInfo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	fromNode, err := extract.New(node, extract.WithProtocol(table), extract.WithSelfCheck(true)).Tipsets(ctx, extract.TipsetRequest{Tipsets: built.Tipsets, Squash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := schema.Marshal(squashed[0].Vector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := schema.Marshal(fromNode[0].Vector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("the node's extraction differs from the chain CAR's")
+	}
+	if srv.Calls() == 0 {
+		t.Error("the node was never asked")
+	}
 }

@@ -177,7 +177,7 @@ func Apply(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, u prot
 		return fail(fmt.Errorf("the table's row says state tree %d, actors v%d; the migration makes state tree %d, actors v%d",
 			u.StateTreeVersion, u.ActorsVersion, m.outTree, m.outActors))
 	}
-	ts := &trackingStore{bs: bs}
+	ts := &trackingStore{ctx: ctx, bs: bs}
 	store := ipldcbor.NewCborStore(ts)
 	before, err := census(ctx, store, root, m.inActors)
 	if err != nil {
@@ -334,7 +334,7 @@ var initActor = func() address.Address {
 // checkActors opens the state tree at root and checks that it runs actors
 // version want, judged by its init actor's code.
 func checkActors(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid, want protocol.ActorsVersion) (*state.Tree, error) {
-	ts := &trackingStore{bs: bs}
+	ts := &trackingStore{ctx: ctx, bs: bs}
 	tree, err := checkActorsStore(ctx, ipldcbor.NewCborStore(ts), root, want)
 	return tree, ts.classify(err)
 }
@@ -354,7 +354,7 @@ func checkActorsStore(ctx context.Context, store ipldcbor.IpldStore, root cid.Ci
 // judged by its init actor's code: ErrNotStateTree when root is no state
 // tree, ErrMissingBlock when the store lacks a block on the way.
 func ActorsVersion(ctx context.Context, bs ipldcbor.IpldBlockstore, root cid.Cid) (protocol.ActorsVersion, error) {
-	ts := &trackingStore{bs: bs}
+	ts := &trackingStore{ctx: ctx, bs: bs}
 	v, _, err := actorsVersion(ctx, ipldcbor.NewCborStore(ts), root)
 	return v, ts.classify(err)
 }

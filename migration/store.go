@@ -18,16 +18,22 @@ import (
 // trackingStore remembers the first block its store could not produce,
 // so that a failure deep inside a migration package, whose error text
 // varies, is reported as the missing block it is.
+//
+// It reads and writes under its own context, the run's, not the one each
+// call passes: the migration packages keep reading with the context of a
+// worker group after the group has ended (and cancelled it), which a
+// store that honours contexts (a node's) would refuse.
 type trackingStore struct {
-	bs ipldcbor.IpldBlockstore
+	ctx context.Context
+	bs  ipldcbor.IpldBlockstore
 
 	mu      sync.Mutex
 	missing cid.Cid
 	cause   error
 }
 
-func (s *trackingStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
-	b, err := s.bs.Get(ctx, c)
+func (s *trackingStore) Get(_ context.Context, c cid.Cid) (blocks.Block, error) {
+	b, err := s.bs.Get(s.ctx, c)
 	if err != nil {
 		s.mu.Lock()
 		if !s.missing.Defined() {
@@ -38,7 +44,7 @@ func (s *trackingStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error
 	return b, err
 }
 
-func (s *trackingStore) Put(ctx context.Context, b blocks.Block) error { return s.bs.Put(ctx, b) }
+func (s *trackingStore) Put(_ context.Context, b blocks.Block) error { return s.bs.Put(s.ctx, b) }
 
 // classify turns err into ErrMissingBlock when a read failed on the way
 // (a context error stays what it is).
