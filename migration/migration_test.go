@@ -196,7 +196,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states2.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states2.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin2.MessageAccumulator
 		a, err = states2.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -205,7 +207,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states3.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states3.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin3.MessageAccumulator
 		a, err = states3.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -214,7 +218,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states4.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states4.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin4.MessageAccumulator
 		a, err = states4.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -223,7 +229,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states5.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states5.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin5.MessageAccumulator
 		a, err = states5.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -232,7 +240,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states6.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states6.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin6.MessageAccumulator
 		a, err = states6.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -241,7 +251,9 @@ func checkInvariants(t *testing.T, v protocol.ActorsVersion, store ipldcbor.Ipld
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
-		_ = tree.ForEach(func(_ address.Address, a *states7.Actor) error { add(a.Balance); return nil })
+		if err := tree.ForEach(func(_ address.Address, a *states7.Actor) error { add(a.Balance); return nil }); err != nil {
+			t.Fatal(err)
+		}
 		var a *builtin7.MessageAccumulator
 		a, err = states7.CheckStateInvariants(tree, total, prior)
 		acc = a
@@ -395,16 +407,18 @@ func TestErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var victim cid.Cid
-	_ = tree.ForEach(func(_ address.Address, a *states0.Actor) error {
+	if err := tree.ForEach(func(_ address.Address, a *states0.Actor) error {
 		if !victim.Defined() {
 			victim = a.Head
 		}
 		return nil
-	})
+	}); err != nil || !victim.Defined() {
+		t.Fatalf("no actor head to delete (%v)", err)
+	}
 	bs.Delete(victim)
 	_, err = migration.Run(ctx, bs, root, table, 0, 4, migration.Options{})
-	if !errors.Is(err, migration.ErrMissingBlock) {
-		t.Errorf("a deleted actor head: %v, want ErrMissingBlock", err)
+	if !errors.Is(err, migration.ErrMissingBlock) || !strings.Contains(err.Error(), victim.String()) {
+		t.Errorf("a deleted actor head %s: %v, want ErrMissingBlock naming it", victim, err)
 	}
 }
 

@@ -57,7 +57,9 @@ func invariants6(t *testing.T, store ipldcbor.IpldStore, actors cid.Cid, prior a
 		t.Fatal(err)
 	}
 	sum := big.Zero()
-	_ = tree.ForEach(func(_ address.Address, a *states6.Actor) error { sum = big.Add(sum, a.Balance); return nil })
+	if err := tree.ForEach(func(_ address.Address, a *states6.Actor) error { sum = big.Add(sum, a.Balance); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	acc, err := states6.CheckStateInvariants(tree, sum, prior)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +76,9 @@ func invariants7(t *testing.T, store ipldcbor.IpldStore, actors cid.Cid, total a
 		t.Fatal(err)
 	}
 	sum := big.Zero()
-	_ = tree.ForEach(func(_ address.Address, a *states7.Actor) error { sum = big.Add(sum, a.Balance); return nil })
+	if err := tree.ForEach(func(_ address.Address, a *states7.Actor) error { sum = big.Add(sum, a.Balance); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	acc, err := states7.CheckStateInvariants(tree, total, prior)
 	if err != nil {
 		t.Fatal(err)
