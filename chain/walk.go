@@ -17,7 +17,6 @@ import (
 	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/internal/cborseq"
-	"github.com/tvx-project/tvx/vm/state"
 )
 
 // blockGetter is the raw-block access the chain walker needs. Get returns an
@@ -228,22 +227,22 @@ func (w *walker) blockMessages(ctx context.Context, block cid.Cid) (*BlockMessag
 // executedMessages lists what executing ts applied, in order: see
 // Source.ParentMessages.
 func (w *walker) executedMessages(ctx context.Context, ts *TipSet) ([]ParentMessage, error) {
-	var tree *state.Tree
+	var lookup idLookup
 	// The switch is keyed to the upgrade's epoch itself, which still runs
 	// the old version: tipsets from that epoch on use IDs.
 	if w.rules(w.netVersion(ts.Height() + 1)).SenderIDs {
-		t, err := state.Load(ctx, w.cborStore(), ts.ParentState())
+		l, err := idLookupAt(ctx, w.cborStore(), ts.ParentState())
 		if err != nil {
 			return nil, fmt.Errorf("messages of tipset %d: sender IDs: %w", ts.Height(), err)
 		}
-		tree = t
+		lookup = l
 	}
 	next := make(map[address.Address]uint64)
 	var out []ParentMessage
 	take := func(c cid.Cid, m *Message) error {
 		sender := m.From
-		if tree != nil {
-			id, err := tree.LookupID(m.From)
+		if lookup != nil {
+			id, err := lookup(m.From)
 			if err != nil {
 				return fmt.Errorf("message %s: sender: %w", c, err)
 			}
