@@ -292,7 +292,9 @@ type NodeParams struct {
 // from what its node reports. A known name yields the table's row: the
 // node is on a network tvx knows. Facts a node does not report (genesis
 // time, drand schedule, minimum verified deal size) stay zero: beacon
-// rounds are then read off the chain itself.
+// rounds are then read off the chain itself. Nor does it report its
+// genesis network version: that is taken to be the newest version whose
+// upgrade it puts before genesis, as Lotus's devnet builds set it.
 func FromNodeParams(np NodeParams) Profile {
 	if p, ok := ByName(np.Name); ok {
 		return p
