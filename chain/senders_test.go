@@ -9,8 +9,9 @@ import (
 	"github.com/filecoin-project/go-address"
 	carbs "github.com/ipld/go-car/v2/blockstore"
 
-	fvmstate "github.com/tvx-project/tvx/fvm/state"
+	"github.com/tvx-project/tvx/actorshamt"
 	"github.com/tvx-project/tvx/internal/testcorpus"
+	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/schema"
 	"github.com/tvx-project/tvx/vm"
 )
@@ -44,7 +45,15 @@ func TestSenderLookupOnVersion5States(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", filepath.Base(f), err)
 		}
-		tree, err := fvmstate.Load(ctx, store, v.Pre.StateTree.RootCID)
+		var sr stateRoot
+		if err := store.Get(ctx, v.Pre.StateTree.RootCID, &sr); err != nil {
+			t.Fatal(err)
+		}
+		layout, err := actorshamt.For(protocol.StateTreeVersion(sr.version))
+		if err != nil {
+			t.Fatal(err)
+		}
+		actors, err := layout.Open(ctx, store, sr.actors)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,9 +68,12 @@ func TestSenderLookupOnVersion5States(t *testing.T) {
 				continue
 			}
 			n, _ := address.IDFromAddress(id)
-			a, ok, err := tree.GetActor(n)
-			if err != nil || !ok || a.Nonce != m.Nonce {
-				t.Errorf("%s: message %d: sender %s resolves to %s (found %v, %v) with nonce %v, message nonce %d", filepath.Base(f), i, m.From, id, ok, err, a, m.Nonce)
+			a, err := getActor(actors, n)
+			if err != nil || a.nonce != m.Nonce {
+				t.Errorf("%s: message %d: sender %s resolves to %s (%v) with nonce %d, message nonce %d", filepath.Base(f), i, m.From, id, err, a.nonce, m.Nonce)
+			}
+			if sr.version != 5 {
+				t.Errorf("%s: state-tree version %d, want 5", filepath.Base(f), sr.version)
 			}
 			resolved++
 		}
