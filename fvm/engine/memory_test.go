@@ -152,3 +152,45 @@ func TestHyggeMemoryGrowSplit(t *testing.T) {
 		t.Errorf("plain account: %d (%v), want %d", plain.total(), err, total)
 	}
 }
+
+// TestHyggeBulkMemoryPricing: from nv18 memory.fill and memory.copy cost
+// 4 gas plus 0.4 gas a byte — statically when the length is an i32.const
+// just before, otherwise charged at run time from the operand; at nv16-17
+// they are 4 gas like any instruction.
+func TestHyggeBulkMemoryPricing(t *testing.T) {
+	const (
+		fill = 0x0B
+		cp   = 0x0A
+	)
+	for _, c := range []struct {
+		name  string
+		code  []byte
+		param uint64
+		skyr  int64 // milligas after the thunk
+		hygge int64
+	}{
+		// i32.const 0, 0, 100; memory.fill; i32.const 0: 5 priced instructions,
+		// the fill of 100 bytes priced in its block.
+		{"static fill", []byte{opI32Const, 0, opI32Const, 0, opI32Const, 0xE4, 0, 0xFC, fill, 0, opI32Const, 0, opEnd}, 0,
+			5 * ins, 5*ins + 100*400},
+		// local.get 0; i32.const 0; local.get 0; memory.fill: the length
+		// comes from the parameter, charged when the fill runs.
+		{"dynamic fill", []byte{opLocalGet, 0, opI32Const, 0, opLocalGet, 0, 0xFC, fill, 0, opI32Const, 0, opEnd}, 1000,
+			5 * ins, 5*ins + 1000*400},
+		// memory.copy of n bytes from 0 to n.
+		{"dynamic copy", []byte{opLocalGet, 0, opI32Const, 0, opLocalGet, 0, 0xFC, cp, 0, 0, opI32Const, 0, opEnd}, 777,
+			5 * ins, 5*ins + 777*400},
+	} {
+		m := oneFunc(c.code...)
+		m.memory = true
+		for _, e := range []struct {
+			era  gas.Era
+			want int64
+		}{{gas.Skyr, c.skyr}, {gas.Hygge, c.hygge}} {
+			_, acct, err := run(t, newEngine(t, e.era), m, 1e12, c.param)
+			if err != nil || acct.total() != thunk1+e.want {
+				t.Errorf("%s, %s: used %d (%v), want %d", c.name, e.era, acct.total(), err, thunk1+e.want)
+			}
+		}
+	}
+}
