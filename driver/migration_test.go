@@ -32,7 +32,7 @@ func (zeroRand) BeaconRandomness(context.Context, crypto.DomainSeparationTag, ab
 // follows the chain's schedule: the legacy executor migrates the state at
 // the end of each upgrade height, after its cron (null rounds included),
 // exactly once, and the driver replays the vector so. Run on the real
-// mainnet genesis state through all seven migrations (EarlyTable), with a
+// mainnet genesis state through every pre-FVM network version and six migrations (EarlyTable), with a
 // transfer in every tipset.
 func TestTipsetVectorCrossesEveryMigration(t *testing.T) {
 	ctx := context.Background()

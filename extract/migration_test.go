@@ -19,7 +19,7 @@ import (
 )
 
 // A chain built from the real mainnet genesis state under a schedule with
-// all seven migrations in its first dozen epochs (null rounds at two of the
+// every pre-FVM network version and six migrations in its first dozen epochs (null rounds at two of the
 // upgrade heights) extracts into vectors that pass: one per tipset, each
 // checked against the state root and receipts the chain committed to (the
 // first tipset after each upgrade migrates its parent state on replay), and

@@ -35,29 +35,29 @@ import (
 // Network is the name of EarlyTable's network.
 const Network = "early-upgrades"
 
-// Heights of EarlyTable's upgrades, each of mainnet's rows that brings a
-// migration: nv4 at 2, nv7 at 3, nv10 at 4, nv12 at 6, nv13 at 8, nv14 at
-// 10, nv15 at 12.
-var Heights = map[string]abi.ChainEpoch{"actorsv2": 2, "calico": 3, "trust": 4, "turbo": 6, "hyperdrive": 8, "chocolate": 10, "ohsnap": 12}
+// Heights is EarlyTable's schedule: every upgrade up to OhSnap within a
+// dozen epochs, those with a migration each at a height of its own (nv4 at
+// 2, nv10 at 4, nv12 at 6, nv13 at 8, nv14 at 10, nv15 at 12; Calico's
+// migration is mainnet's alone).
+var Heights = map[string]abi.ChainEpoch{
+	"breeze": 1, "smoke": 1, "ignition": 1, "refuel": 1, "actorsv2": 2, "tape": 3, "liftoff": 3,
+	"kumquat": 3, "calico": 3, "persian": 3, "orange": 3, "claus": 3, "trust": 4, "norwegian": 5,
+	"turbo": 6, "hyperdrive": 8, "chocolate": 10, "ohsnap": 12,
+}
 
-// EarlyTable is mainnet's genesis row and its seven migrating upgrades,
-// moved to the heights in Heights: a chain from the genesis state goes
-// through every migration in a dozen epochs.
+// EarlyTable is the table of network Network: a genesis at network version
+// 0 and Heights as its schedule, so a chain from the genesis state runs
+// every pre-FVM version and goes through six migrations in a dozen epochs.
+// It is made from a schedule, as a devnet's is, so it also crosses the
+// executor process protocol.
 func EarlyTable(tb testing.TB) *protocol.Table {
 	tb.Helper()
-	m := protocol.Mainnet()
-	rows := []protocol.Upgrade{m.Upgrades()[0]}
-	for _, u := range m.Migrations() {
-		h, ok := Heights[u.Codename]
-		if !ok {
-			tb.Fatalf("no early height for %s", u.Codename)
-		}
-		u.Epoch = h
-		rows = append(rows, u)
-	}
-	t, err := protocol.NewTable(Network, rows)
+	t, err := protocol.FromSchedule(protocol.Schedule{Network: Network, GenesisVersion: 0, Heights: Heights})
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if n := len(t.Migrations()); n != 6 {
+		tb.Fatalf("EarlyTable has %d migrations, want 6", n)
 	}
 	return t
 }

@@ -174,13 +174,16 @@ func (s *server) ask(ctx context.Context, ch chan *envelope, q *envelope) (*enve
 // handle runs one apply request and returns its answer.
 func (s *server) handle(ctx context.Context, req *envelope, ch chan *envelope) *envelope {
 	fail := func(err error) *envelope { return &envelope{Type: typeFailure, ID: req.ID, Error: err.Error()} }
-	store := &remoteStore{s: s, ctx: ctx, id: req.ID, ch: ch, written: map[cid.Cid][]byte{}}
+	// A request asks one question at a time, though an executor may read
+	// blocks from several goroutines (a state migration's workers do).
+	asking := new(sync.Mutex)
+	store := &remoteStore{s: s, ctx: ctx, id: req.ID, ch: ch, asking: asking, written: map[cid.Cid][]byte{}}
 	params, err := decodeParams(req.Params)
 	if err != nil {
 		return fail(err)
 	}
 	params.Store = store
-	params.Rand = remoteRand{s: s, id: req.ID, ch: ch}
+	params.Rand = remoteRand{s: s, id: req.ID, ch: ch, asking: asking}
 	// tvx's Go actors read the network's policy from process-wide
 	// variables: the request holds them at its policy while it runs
 	// (requests of one policy run concurrently, another waits).
@@ -352,10 +355,11 @@ func decodeTipsetRequest(req *envelope) (*executor.Tipset, error) {
 // asks tvx for the blocks it reads and keeps the blocks written, which the
 // result carries back.
 type remoteStore struct {
-	s   *server
-	ctx context.Context
-	id  uint64
-	ch  chan *envelope
+	s      *server
+	ctx    context.Context
+	id     uint64
+	ch     chan *envelope
+	asking *sync.Mutex // held from a question to its answer
 
 	mu      sync.Mutex
 	written map[cid.Cid][]byte
@@ -372,7 +376,9 @@ func (r *remoteStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) 
 	if ok {
 		return blocks.NewBlockWithCid(data, c)
 	}
+	r.asking.Lock()
 	a, err := r.s.ask(r.ctx, r.ch, &envelope{Type: typeGetBlock, ID: r.id, CID: c.String()})
+	r.asking.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("get block %s: %w", c, err)
 	}
@@ -414,13 +420,16 @@ func (r *remoteStore) writtenList() []wireBlockData {
 
 // remoteRand asks tvx for every randomness draw.
 type remoteRand struct {
-	s  *server
-	id uint64
-	ch chan *envelope
+	s      *server
+	id     uint64
+	ch     chan *envelope
+	asking *sync.Mutex // shared with the request's remoteStore
 }
 
 func (r remoteRand) draw(ctx context.Context, kind string, dst crypto.DomainSeparationTag, epoch abi.ChainEpoch, entropy []byte) ([]byte, error) {
+	r.asking.Lock()
 	a, err := r.s.ask(ctx, r.ch, &envelope{Type: typeRandomness, ID: r.id, Kind: kind, DST: int64(dst), Epoch: &epoch, Entropy: entropy})
+	r.asking.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("%s randomness: %w", kind, err)
 	}
