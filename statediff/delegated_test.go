@@ -13,6 +13,7 @@ import (
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 	"github.com/multiformats/go-varint"
 
+	"github.com/tvx-project/tvx/fvm/bundle"
 	"github.com/tvx-project/tvx/fvm/state"
 )
 
@@ -170,5 +171,58 @@ func TestDiffShowsDelegatedAddress(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "DelegatedAddress") {
 		t.Errorf("an unchanged delegated address is listed as a change:\n%s", out.String())
+	}
+}
+
+// TestDiffShowsDelegatedAddressMapKey registers an f4 address in the init
+// actor's address map of a built state tree of version 5 (with the v10
+// bundle's init actor code) and checks the diff keys the new entry by the
+// f4 address and names the ID it maps to.
+func TestDiffShowsDelegatedAddressMapKey(t *testing.T) {
+	ctx := context.Background()
+	acts, err := bundle.ReadActors(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var initCode cid.Cid
+	for _, a := range acts {
+		if a.Name == "init" {
+			initCode = a.Code
+		}
+	}
+	ms := newMemStore(nil)
+	cst := ipldcbor.NewCborStore(ms)
+	tree, err := state.New(ctx, cst, 5, initCode, 1000, "mainnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := tree.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f4, err := address.NewDelegatedAddress(eamActorID, bytes.Repeat([]byte{0x42}, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := tree.RegisterNewAddress(f4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := tree.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Diff(ctx, ms, before, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := res.Format(&out); err != nil {
+		t.Fatal(err)
+	}
+	idAddr, _ := address.NewIDAddress(id)
+	want := "+ State.AddressMap[" + formatAddress(f4) + "]: " + formatAddress(idAddr)
+	if len(res.Problems) > 0 || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "init v10") {
+		t.Errorf("diff lacks %q (or names no init v10, or has problems):\n%s", want, out.String())
 	}
 }
