@@ -273,10 +273,24 @@ func (cm *callManager) createAccount(addr address.Address) (uint64, error) {
 	if err != nil {
 		return 0, &fatalError{err: err}
 	}
-	if _, err := cm.sendResolved(systemActorID, id, methodConstructor, &block{codec: dagCBOR, data: params}, big.Zero(), false); err != nil {
+	if _, err := cm.sendResolved(systemActorID, id, methodConstructor, &block{codec: cm.messageCodec(methodConstructor), data: params}, big.Zero(), false); err != nil {
 		return 0, err
 	}
 	return id, nil
+}
+
+// messageCodec is the codec of parameters that come from outside the
+// actors (a message's, an account constructor's): DAG-CBOR before nv18;
+// from nv18 plain CBOR, since such data's links were not checked, and raw
+// bytes for a plain send.
+func (cm *callManager) messageCodec(method uint64) uint64 {
+	switch {
+	case cm.access == nil:
+		return dagCBOR
+	case method == methodSend:
+		return ipldRaw
+	}
+	return cborCodec
 }
 
 // createPlaceholder creates the placeholder actor of an f410 address a

@@ -50,7 +50,7 @@ func (m *Machine) ApplyImplicitMessage(ctx context.Context, msg *vm.Message) (re
 	cm := newCallManager(ctx, m, &limited, senderID)
 	var params *block
 	if len(msg.Params) > 0 {
-		params = &block{codec: dagCBOR, data: msg.Params}
+		params = &block{codec: cm.messageCodec(uint64(msg.Method)), data: msg.Params}
 	}
 	ret, exec := cm.transaction(func() (*block, error) {
 		r, err := cm.send(senderID, msg.To, uint64(msg.Method), params, msg.Value, sendOptions{})

@@ -198,10 +198,7 @@ func (m *Machine) ApplyMessage(ctx context.Context, msg *vm.Message, chainLen in
 	if exec = cm.gas.Charge(inclusion); exec == nil {
 		var params *block
 		if len(msg.Params) > 0 {
-			params = &block{codec: dagCBOR, data: msg.Params}
-			if msg.Method == methodSend {
-				params.codec = ipldRaw
-			}
+			params = &block{codec: cm.messageCodec(uint64(msg.Method)), data: msg.Params}
 		}
 		ret, exec = cm.transaction(func() (*block, error) {
 			r, err := cm.send(senderID, msg.To, uint64(msg.Method), params, msg.Value, sendOptions{})

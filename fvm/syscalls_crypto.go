@@ -204,8 +204,8 @@ func (k *kernel) sysVerifyPost(mem Memory, args []uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var info proof.WindowPoStVerifyInfo
-	if err := cborseq.DecodeExact("window post info", raw, &info); err != nil {
+	info, err := decodeWindowPoStInfo(raw)
+	if err != nil {
 		return nil, sysErr(ErrIllegalArgument, "%v", err)
 	}
 	typ := int64(-1)
