@@ -28,13 +28,13 @@ var (
 // defaultSets are the public sets beside the shared corpus that the harness
 // runs by default with it (paths below ../shared/test-vectors): nv14
 // vectors made off-chain by specs-actors v6, mainnet extractions at nv14
-// and nv15 (legacy VM) and at nv17 (FVM). nv18-hygge is not run by default
-// yet: its actors need the builtin-actors v10 syscalls the FVM lacks.
+// and nv15 (legacy VM) and at nv17 and nv18 (FVM).
 var defaultSets = []string{
 	"specs-actors-v6/corpus",
 	"fvm-test-vectors/nv14-chocolate",
 	"fvm-test-vectors/nv15-ohsnap",
 	"fvm-test-vectors/nv17-shark",
+	"fvm-test-vectors/nv18-hygge",
 }
 
 // corpusRoots returns the corpora to run: TVX_CORPUS, or the repository's

@@ -9,9 +9,11 @@ import (
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/big"
 	"github.com/ipfs/go-cid"
+	"github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+	blockstore "github.com/ipfs/go-ipfs-blockstore"
 	ipldcbor "github.com/ipfs/go-ipld-cbor"
 
-	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/corpus"
 	"github.com/tvx-project/tvx/internal/testcorpus"
 	"github.com/tvx-project/tvx/schema"
@@ -60,7 +62,7 @@ func TestMainnetTreeReadsAndFlushesUnchanged(t *testing.T) {
 func TestRegisterResolveAndRevert(t *testing.T) {
 	ctx := context.Background()
 	_, code := mainnetTree(t)
-	tr, err := New(ctx, ipldcbor.NewCborStore(chain.NewMemBlocks()), 5, code, 100, "built")
+	tr, err := New(ctx, ipldcbor.NewCborStore(blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))), 5, code, 100, "built")
 	if err != nil {
 		t.Fatal(err)
 	}
