@@ -30,8 +30,9 @@ func migrateCommand() *cli.Command {
 		Usage: "run the state migrations from a state root's network version to another",
 		Description: `Reads the state tree at --root from a CAR (a chain CAR, a genesis CAR or any
 CAR holding the whole state) and runs every state migration the network's
-schedule (--network, default mainnet) has between the state's network version and --to, each at its
-upgrade's height, as the network ran them at the end of that epoch. Prints
+schedule (--network, default mainnet) has between the state's network
+version and --to, each at its upgrade's height, as the network ran them at
+the end of that epoch. Prints
 the new root, the time taken and, per migration, the actors of each kind
 before and after. The source version is --from, or else the first version
 that ran the state's actors version. --out writes the migrated state as a
@@ -42,7 +43,7 @@ CAR (root: the new state root).`,
 			&cli.StringFlag{Name: "to", Usage: "target network version `NV`", Required: true},
 			&cli.StringFlag{Name: "from", Usage: "network version `NV` the state runs (default: the first with its actors version)"},
 			&cli.StringFlag{Name: "network", Value: "mainnet", Usage: "the `NAME`d network's upgrade schedule (mainnet, calibnet, butterfly)"},
-			&cli.IntFlag{Name: "workers", Usage: "actors migrated at once (0: one per CPU; the result does not depend on it)"},
+			&cli.IntFlag{Name: "workers", Usage: "migrate `N` actors at once (0: one per CPU; the result does not depend on it)"},
 			&cli.StringFlag{Name: "out", Usage: "write the migrated state as a CAR `FILE`"},
 		},
 		Action: runMigrate,
