@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/tvx-project/tvx/driver"
+	"github.com/tvx-project/tvx/internal/membudget"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -131,6 +132,15 @@ type Runner struct {
 	Shard Shard
 	// Parallel is the number of vectors run at once (at least 1).
 	Parallel int
+	// Memory, when set, bounds what the workers hold at once: each takes a
+	// share sized by its vector file before reading it, adds its CAR's
+	// size before decompressing it, and waits while the budget is spent
+	// (an input bigger than the whole budget runs alone). nil bounds
+	// nothing beyond the per-vector limits.
+	Memory *membudget.Budget
+	// MaxCARSize is the decompressed CAR size the driver's source allows,
+	// for the budget's estimates; 0 means schema.DefaultMaxCARSize.
+	MaxCARSize int64
 }
 
 // Run runs every selected variant of every input on r.Parallel workers and
@@ -176,6 +186,14 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 	if rel == "" {
 		rel = in.Path
 	}
+	h, err := r.hold(ctx, in)
+	if err != nil {
+		o := driver.Outcome{Status: driver.Error, Reason: err.Error()}
+		return []Result{r.judge(Result{File: in.Path, Rel: rel, Variant: "-"}, o)}
+	}
+	if h != nil {
+		defer h.Release()
+	}
 	v, err, data := in.Vector, in.Err, in.Data
 	if v == nil && err == nil {
 		data, err = readVector(in.Path)
@@ -216,6 +234,13 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 			continue
 		}
 		selected = append(selected, vr)
+	}
+	if h != nil && len(selected) > 0 {
+		if err := h.Grow(ctx, carCost(v, r.MaxCARSize)); err != nil {
+			o := driver.Outcome{Status: driver.Error, Reason: err.Error()}
+			return []Result{r.judge(Result{File: in.Path, Rel: rel, Key: key, Variant: "-"}, o)}
+		}
+		ctx = membudget.WithHold(ctx, h)
 	}
 	// One read of the vector's blocks serves all its variants.
 	outcomes := r.Driver.RunVariants(ctx, v, selected)

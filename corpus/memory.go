@@ -32,7 +32,7 @@ type Memory struct {
 
 // Open implements Source.
 func (m Memory) Open(ctx context.Context, v *schema.Vector) (Blockstore, func(), error) {
-	carv1, err := vectorCARv1(v, m.MaxCARSize)
+	carv1, err := vectorCARv1(ctx, v, m.MaxCARSize)
 	if err != nil {
 		return nil, nil, err
 	}

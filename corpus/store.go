@@ -408,7 +408,7 @@ func (s *Store) ensure(ctx context.Context, v *schema.Vector) (key string, creat
 		}
 		return key, false, nil
 	}
-	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(ctx, v, s.opts.MaxCARSize)
 	if err != nil {
 		return "", false, err
 	}
@@ -629,7 +629,7 @@ func (s *Store) acquire(ctx context.Context, key string) (*dagstore.ShardAccesso
 // shard, and acquires it again.
 func (s *Store) heal(ctx context.Context, key string, v *schema.Vector, cause error) (*dagstore.ShardAccessor, error) {
 	s.log.Logf("WARN corpus store: shard %s (%s): %v; recovering", key, v.Path, cause)
-	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(ctx, v, s.opts.MaxCARSize)
 	if err != nil {
 		return nil, err
 	}
@@ -767,7 +767,7 @@ func (s *Store) checkServed(ctx context.Context, key string, v *schema.Vector, b
 	if done {
 		return bs, release, nil
 	}
-	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(ctx, v, s.opts.MaxCARSize)
 	if err != nil {
 		release()
 		return nil, nil, err

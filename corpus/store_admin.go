@@ -187,7 +187,7 @@ func (s *Store) stillCarries(ref vectorRef, key string) (vectorRef, bool) {
 	if err != nil {
 		return vectorRef{}, false
 	}
-	carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+	carv1, err := vectorCARv1(context.Background(), v, s.opts.MaxCARSize)
 	if err != nil || hashHex(carv1) != key {
 		return vectorRef{}, false
 	}

@@ -195,7 +195,7 @@ func (s *Store) restoreCAR(key string, rec *shardRecord) error {
 		if err != nil {
 			continue
 		}
-		carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+		carv1, err := vectorCARv1(context.Background(), v, s.opts.MaxCARSize)
 		if err != nil || hashHex(carv1) != key {
 			continue
 		}

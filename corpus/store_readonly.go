@@ -123,7 +123,7 @@ func (s *Store) openReadOnly(ctx context.Context, v *schema.Vector) (Blockstore,
 		// As on a writable store, the first serving of a shard checks every
 		// block against the vector's; a damaged shard cannot be rebuilt
 		// here, so the vector's own blocks are used instead.
-		carv1, err := vectorCARv1(v, s.opts.MaxCARSize)
+		carv1, err := vectorCARv1(ctx, v, s.opts.MaxCARSize)
 		if err != nil {
 			release()
 			return nil, nil, err

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/tvx-project/tvx/internal/membudget"
 	"github.com/tvx-project/tvx/schema"
 )
 
@@ -79,8 +81,14 @@ func checkBlock(c cid.Cid, data []byte) error {
 
 // vectorCARv1 is v's CAR, decompressed (at most max bytes) and with every
 // block checked against its CID; errors name the vector and field "car".
-func vectorCARv1(v *schema.Vector, max int64) ([]byte, error) {
-	carv1, err := v.CARv1(max)
+// When ctx carries a memory hold (membudget.WithHold), the bytes the CAR
+// holds beyond its gzip trailer's stated size are added to it first.
+func vectorCARv1(ctx context.Context, v *schema.Vector, max int64) ([]byte, error) {
+	var reserve func(int64) error
+	if h := membudget.FromContext(ctx); h != nil {
+		reserve = func(n int64) error { return h.Grow(ctx, n) }
+	}
+	carv1, err := v.CARv1Reserving(max, reserve)
 	if err != nil {
 		return nil, err
 	}

@@ -25,28 +25,63 @@ var ErrCARTooLarge = errors.New("decompressed CAR exceeds the size limit")
 // CARv1 returns the vector's CAR: the `car` field is base64 (already decoded
 // by Decode) of a gzip stream holding a CARv1. At most maxSize decompressed
 // bytes are read; 0 means DefaultMaxCARSize.
-func (v *Vector) CARv1(maxSize int64) ([]byte, error) {
+func (v *Vector) CARv1(maxSize int64) ([]byte, error) { return v.CARv1Reserving(maxSize, nil) }
+
+// DeclaredCARSize returns the decompressed size the `car` field's gzip
+// trailer states, or 0 when the field is too short to hold a gzip stream.
+// The figure is a hint: it is the size mod 2^32 of the last gzip member
+// only, and a hostile stream can state anything.
+func (v *Vector) DeclaredCARSize() int64 {
+	if n := len(v.CAR); n >= 18 {
+		return int64(binary.LittleEndian.Uint32(v.CAR[n-4:]))
+	}
+	return 0
+}
+
+// CARv1Reserving is CARv1 for a caller that accounts for the memory it
+// holds: the caller has budgeted for DeclaredCARSize bytes, and reserve (if
+// not nil) is called for every n bytes more that the stream turns out to
+// hold (a stream whose trailer understates it) before they are held; an
+// error from reserve ends the decompression with that error.
+func (v *Vector) CARv1Reserving(maxSize int64, reserve func(n int64) error) ([]byte, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxCARSize
 	}
-	// A single-member gzip stream ends with its size mod 2^32; a bomb that
-	// states its size honestly is refused before any decompression. The
-	// figure is only a hint (it can lie, and wraps at 4 GiB): the read
-	// below enforces the cap whatever it says.
-	if n := len(v.CAR); n >= 18 {
-		if declared := int64(binary.LittleEndian.Uint32(v.CAR[n-4:])); declared > maxSize {
-			return nil, &Error{File: v.Path, Field: "car", Err: fmt.Errorf("%w (%d bytes): gzip trailer gives %d", ErrCARTooLarge, maxSize, declared)}
-		}
+	carErr := func(err error) error { return &Error{File: v.Path, Field: "car", Err: err} }
+	// A bomb that states its size honestly is refused before any
+	// decompression; the read below enforces the cap whatever the trailer
+	// says.
+	declared := v.DeclaredCARSize()
+	if declared > maxSize {
+		return nil, carErr(fmt.Errorf("%w (%d bytes): gzip trailer gives %d", ErrCARTooLarge, maxSize, declared))
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(v.CAR))
 	if err != nil {
-		return nil, &Error{File: v.Path, Field: "car", Err: fmt.Errorf("not gzip: %w", err)}
+		return nil, carErr(fmt.Errorf("not gzip: %w", err))
 	}
 	defer zr.Close()
 	lr := io.LimitReader(zr, maxSize+1)
-	var chunks [][]byte
-	total := int64(0)
+	// The stated size, when honest (any single-member stream that gunzips
+	// without a checksum error), is read into one buffer of that size.
+	first := make([]byte, declared+1)
+	n, err := io.ReadFull(lr, first)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return first[:n], nil
+	}
+	if err != nil {
+		return nil, carErr(fmt.Errorf("gunzip: %w", err))
+	}
+	// Anything past the stated size is read in chunks, each reserved
+	// first, so that a stream lying about its size costs at most the cap,
+	// not the cap times the growth factor of one doubling buffer.
+	chunks := [][]byte{first}
+	total := declared + 1
 	for {
+		if reserve != nil {
+			if err := reserve(carChunk); err != nil {
+				return nil, carErr(fmt.Errorf("gunzip: %w", err))
+			}
+		}
 		c := make([]byte, carChunk)
 		n, err := io.ReadFull(lr, c)
 		total += int64(n)
@@ -57,14 +92,20 @@ func (v *Vector) CARv1(maxSize int64) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, &Error{File: v.Path, Field: "car", Err: fmt.Errorf("gunzip: %w", err)}
+			return nil, carErr(fmt.Errorf("gunzip: %w", err))
 		}
 	}
 	if total > maxSize {
-		return nil, &Error{File: v.Path, Field: "car", Err: fmt.Errorf("%w (%d bytes)", ErrCARTooLarge, maxSize)}
+		return nil, carErr(fmt.Errorf("%w (%d bytes)", ErrCARTooLarge, maxSize))
 	}
 	if len(chunks) == 1 {
 		return chunks[0], nil
+	}
+	// Joining holds the chunks and their copy at once.
+	if reserve != nil {
+		if err := reserve(total); err != nil {
+			return nil, carErr(fmt.Errorf("gunzip: %w", err))
+		}
 	}
 	return bytes.Join(chunks, nil), nil
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -184,5 +185,42 @@ func TestGzipBombRefusedFromTrailer(t *testing.T) {
 	_, err := v.CARv1(0)
 	if !errors.Is(err, ErrCARTooLarge) || !strings.Contains(err.Error(), "gzip trailer") {
 		t.Fatalf("want ErrCARTooLarge from the trailer, got %v", err)
+	}
+}
+
+// Decompression asks its caller to reserve every byte past the size the
+// gzip trailer states (the caller has budgeted for that size), chunk by
+// chunk before holding it, and stops at the first refusal; an honest
+// stream asks for nothing.
+func TestCARv1ReservesWhatTheTrailerHides(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(make([]byte, 3<<20))
+	zw.Close()
+	honest := &Vector{Path: "honest.json"}
+	honest.CAR = buf.Bytes()
+	asked := int64(0)
+	reserve := func(n int64) error { asked += n; return nil }
+	car, err := honest.CARv1Reserving(0, reserve)
+	if err != nil || len(car) != 3<<20 || asked != 0 {
+		t.Fatalf("honest stream: %d bytes, reserved %d, %v", len(car), asked, err)
+	}
+
+	lying := &Vector{Path: "lying.json"}
+	lying.CAR = bytes.Clone(buf.Bytes())
+	binary.LittleEndian.PutUint32(lying.CAR[len(lying.CAR)-4:], 1000)
+	asked = 0
+	_, err = lying.CARv1Reserving(2<<20, reserve)
+	if !errors.Is(err, ErrCARTooLarge) {
+		t.Fatalf("want ErrCARTooLarge, got %v", err)
+	}
+	if asked < 2<<20-1000 || asked > 2<<20+carChunk {
+		t.Fatalf("reserved %d bytes for a stream read to a 2 MiB cap", asked)
+	}
+	refused := errors.New("no memory")
+	_, err = lying.CARv1Reserving(0, func(int64) error { return refused })
+	var se *Error
+	if !errors.Is(err, refused) || !errors.As(err, &se) || se.Field != "car" {
+		t.Fatalf("want the refusal on field car, got %v", err)
 	}
 }

@@ -172,6 +172,7 @@ func runExec(c *cli.Context) error {
 		Shard:    vf.shard,
 		// More workers than inputs would only hold memory.
 		Parallel: max(1, min(c.Int("parallel"), len(inputs))),
+		Memory:   execMemory(),
 	}
 	rep.expect(len(inputs))
 	r.Run(c.Context, inputs, func(results []conformance.Result) {
