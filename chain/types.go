@@ -377,34 +377,63 @@ func (sm *SignedMessage) UnmarshalJSON(b []byte) error {
 }
 
 // MessageReceipt is the outcome of one message: the CBOR tuple [exit code,
-// return value, gas used].
+// return, gas used], and from network version 18 (V1) a fourth field, the
+// root of the message's events AMT, null when it emitted none.
 type MessageReceipt struct {
 	ExitCode exitcode.ExitCode
 	Return   []byte
 	GasUsed  int64
+	// V1 marks the four-field receipt of network version 18 and later
+	// (which Lotus's JSON does not say).
+	V1 bool `json:"-"`
+	// EventsRoot is the events AMT root of a V1 receipt (nil: none,
+	// encoded as null).
+	EventsRoot *cid.Cid `json:",omitempty"`
 }
 
-// MarshalCBOR writes the 3-field tuple.
+// MarshalCBOR writes the 3-field tuple, or the 4-field one of a V1
+// receipt.
 func (r *MessageReceipt) MarshalCBOR(w io.Writer) error {
 	e := cborseq.NewWriter(w)
-	e.Array(3)
+	if r.V1 {
+		e.Array(4)
+	} else {
+		e.Array(3)
+	}
 	e.Int(int64(r.ExitCode))
 	e.Bytes(r.Return)
 	e.Int(r.GasUsed)
+	if r.V1 {
+		if r.EventsRoot != nil {
+			e.Cid(*r.EventsRoot)
+		} else {
+			e.Null()
+		}
+	}
 	if err := e.Err(); err != nil {
 		return fmt.Errorf("encode receipt: %w", err)
 	}
 	return nil
 }
 
-// UnmarshalCBOR reads the 3-field tuple.
+// UnmarshalCBOR reads the 3-field tuple or the 4-field V1 one.
 func (r *MessageReceipt) UnmarshalCBOR(rd io.Reader) error {
 	*r = MessageReceipt{}
 	d := cborseq.NewReader(rd)
-	d.Array("receipt", 3)
+	n := d.Array("receipt", -1)
+	if d.Err() == nil && n != 3 && n != 4 {
+		return fmt.Errorf("decode receipt: array of %d items, want 3 or 4 (with an events root)", n)
+	}
 	code := d.Int("exit code")
 	r.Return = d.Bytes("return")
 	r.GasUsed = d.Int("gas used")
+	if n == 4 {
+		r.V1 = true
+		if !d.IsNull() {
+			c := d.Cid("events root")
+			r.EventsRoot = &c
+		}
+	}
 	if err := d.Err(); err != nil {
 		return fmt.Errorf("decode receipt: %w", err)
 	}

@@ -3,15 +3,9 @@ package fvm
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/filecoin-project/go-state-types/big"
-	"github.com/filecoin-project/go-state-types/exitcode"
 	"github.com/ipfs/go-cid"
-	ipldcbor "github.com/ipfs/go-ipld-cbor"
-	cbg "github.com/whyrusleeping/cbor-gen"
-
-	adt0 "github.com/filecoin-project/specs-actors/actors/util/adt"
 
 	"github.com/tvx-project/tvx/chain"
 	"github.com/tvx-project/tvx/vm"
@@ -59,7 +53,7 @@ func ApplyTipset(ctx context.Context, bs vm.Blockstore, ts vm.Tipset, cfg Config
 	if err != nil {
 		return nil, fmt.Errorf("start FVM at epoch %d: %w", ts.Epoch, err)
 	}
-	var receipts []tipsetReceipt
+	var receipts []*chain.MessageReceipt
 	seen := make(map[cid.Cid]bool)
 	for bi, blk := range ts.Blocks {
 		penalty, tips := big.Zero(), big.Zero()
@@ -77,7 +71,12 @@ func ApplyTipset(ctx context.Context, bs vm.Blockstore, ts vm.Tipset, cfg Config
 					return nil, fmt.Errorf("block %d: message %s: %w", bi, c, err)
 				}
 				seen[c] = true
-				receipts = append(receipts, tipsetReceipt{code: r.ExitCode, ret: r.Return, gas: r.GasUsed, v1: m.cfg.NetworkVersion >= 18})
+				rc := &chain.MessageReceipt{ExitCode: r.ExitCode, Return: r.Return, GasUsed: r.GasUsed, V1: m.cfg.NetworkVersion >= 18}
+				if r.EventsRoot.Defined() {
+					events := r.EventsRoot
+					rc.EventsRoot = &events
+				}
+				receipts = append(receipts, rc)
 				penalty = big.Add(penalty, r.Outputs.MinerPenalty)
 				tips = big.Add(tips, r.Outputs.MinerTip)
 				res.Applied = append(res.Applied, vm.AppliedMessage{
@@ -101,8 +100,10 @@ func ApplyTipset(ctx context.Context, bs vm.Blockstore, ts vm.Tipset, cfg Config
 	}
 	res.Applied = append(res.Applied, applied)
 
-	if res.ReceiptsRoot, err = receiptsRoot(ctx, bs, receipts); err != nil {
-		return nil, err
+	// The chain's receipts AMT (the first actors version's array) at every
+	// network version.
+	if res.ReceiptsRoot, err = chain.StoreReceipts(ctx, bs, receipts); err != nil {
+		return nil, fmt.Errorf("receipts AMT at epoch %d: %w", ts.Epoch, err)
 	}
 	if res.StateRoot, err = m.Flush(ctx); err != nil {
 		return nil, fmt.Errorf("flush state at epoch %d: %w", ts.Epoch, err)
@@ -127,66 +128,4 @@ func (m *Machine) runImplicit(ctx context.Context, kind vm.AppliedKind, block in
 		return vm.AppliedMessage{}, err
 	}
 	return vm.AppliedMessage{Kind: kind, Epoch: m.cfg.Epoch, Block: block, Cid: c, Message: msg, Result: r}, nil
-}
-
-// tipsetReceipt is a receipt as the receipts AMT stores it. Before nv18 it
-// is the chain's three-field receipt ([exit code, return, gas used]); from
-// nv18 (v1) a fourth field follows, the root of the message's events, null
-// when it emitted none.
-type tipsetReceipt struct {
-	code       exitcode.ExitCode
-	ret        []byte
-	gas        int64
-	v1         bool
-	eventsRoot cid.Cid
-}
-
-func (r *tipsetReceipt) MarshalCBOR(w io.Writer) error {
-	if !r.v1 {
-		return (&chain.MessageReceipt{ExitCode: r.code, Return: r.ret, GasUsed: r.gas}).MarshalCBOR(w)
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajArray, 4); err != nil {
-		return err
-	}
-	if err := writeCBORInt(w, int64(r.code)); err != nil {
-		return err
-	}
-	if err := cbg.WriteMajorTypeHeader(w, cbg.MajByteString, uint64(len(r.ret))); err != nil {
-		return err
-	}
-	if _, err := w.Write(r.ret); err != nil {
-		return err
-	}
-	if err := writeCBORInt(w, r.gas); err != nil {
-		return err
-	}
-	if !r.eventsRoot.Defined() {
-		_, err := w.Write(cbg.CborNull)
-		return err
-	}
-	return cbg.WriteCid(w, r.eventsRoot)
-}
-
-func writeCBORInt(w io.Writer, v int64) error {
-	if v >= 0 {
-		return cbg.WriteMajorTypeHeader(w, cbg.MajUnsignedInt, uint64(v))
-	}
-	return cbg.WriteMajorTypeHeader(w, cbg.MajNegativeInt, uint64(-v-1))
-}
-
-// receiptsRoot stores the receipts in an AMT and returns its root: the
-// chain's receipts array (the first actors version's AMT) at every network
-// version.
-func receiptsRoot(ctx context.Context, bs vm.Blockstore, receipts []tipsetReceipt) (cid.Cid, error) {
-	arr := adt0.MakeEmptyArray(adt0.WrapStore(ctx, ipldcbor.NewCborStore(bs)))
-	for i := range receipts {
-		if err := arr.Set(uint64(i), &receipts[i]); err != nil {
-			return cid.Undef, fmt.Errorf("receipts AMT: set receipt %d: %w", i, err)
-		}
-	}
-	c, err := arr.Root()
-	if err != nil {
-		return cid.Undef, fmt.Errorf("receipts AMT: %w", err)
-	}
-	return c, nil
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // TestExtractFromFVMChain extracts, from a chain built and executed on the
-// FVM at nv17 (and nv16), each message and the tipsets as vectors —
+// FVM at nv16, nv17 and nv18 (nv17 alone under the race detector), each
+// message and the tipsets as vectors —
 // replaying through the default executor, which picks the FVM — and runs
 // every vector through the driver: the extraction's check against the
 // chain's receipts and state roots holds, and the vectors pass.
@@ -32,7 +33,12 @@ func TestExtractFromFVMChain(t *testing.T) {
 		e := extract.New(c.Source(), extract.WithTempDir(t.TempDir()))
 		var vs []*schema.Vector
 		for _, name := range []string{"CreateMiner", "Send", "PubkeyAddress"} {
-			for _, retain := range []string{extract.RetainAccessedCids, extract.RetainAccessedActors} {
+			retains := []string{extract.RetainAccessedCids, extract.RetainAccessedActors}
+			if nv >= 18 {
+				// Masked states of version 5 trees are not built yet.
+				retains = retains[:1]
+			}
+			for _, retain := range retains {
 				res, err := e.Message(ctx, extract.MessageRequest{Message: c.Messages[name], Retain: retain})
 				if err != nil {
 					t.Fatalf("nv%d %s (%s): %v", nv, name, retain, err)

@@ -7,7 +7,7 @@ import (
 
 // TestNewBuildsEveryVersion builds a World under each FVM network version.
 func TestNewBuildsEveryVersion(t *testing.T) {
-	for _, nv := range []uint{16, 17} {
+	for _, nv := range []uint{16, 17, 18} {
 		w, err := New(context.Background(), Options{NetworkVersion: nv})
 		if err != nil {
 			t.Fatalf("nv%d: %v", nv, err)
@@ -16,11 +16,11 @@ func TestNewBuildsEveryVersion(t *testing.T) {
 	}
 }
 
-// testVersions are the network versions the chain tests run: nv16 and
-// nv17, or nv17 alone under the race detector.
+// testVersions are the network versions the chain tests run: nv16 to
+// nv18, or nv17 alone under the race detector.
 func testVersions() []uint {
 	if raceEnabled {
 		return []uint{17}
 	}
-	return []uint{16, 17}
+	return []uint{16, 17, 18}
 }
