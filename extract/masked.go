@@ -17,7 +17,6 @@ import (
 	"github.com/tvx-project/tvx/actorshamt"
 	"github.com/tvx-project/tvx/protocol"
 	"github.com/tvx-project/tvx/vm"
-	"github.com/tvx-project/tvx/vm/state"
 )
 
 // Actors every masked state keeps: the message's fees and address
@@ -36,14 +35,26 @@ var alwaysRetained = []address.Address{builtin0.InitActorAddr, builtin0.RewardAc
 // differ, asks again with wide set.
 func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.Cid, traced []blocks.Block, msg *vm.Message, wide bool) (cid.Cid, error) {
 	cst := ipldcbor.NewCborStore(bs)
-	tree, err := state.Load(ctx, cst, root)
+	tree, err := openMaskTree(ctx, cst, root)
 	if err != nil {
 		return cid.Undef, fmt.Errorf("masked state: %w", err)
 	}
-	after, err := state.Load(ctx, cst, post)
+	after, err := openMaskTree(ctx, cst, post)
 	if err != nil {
 		return cid.Undef, fmt.Errorf("masked state: post-state: %w", err)
 	}
+	keep := retainedActors(tree, after, traced, msg, wide)
+	r, kept, err := tree.masked(ctx, keep)
+	if err != nil {
+		return cid.Undef, fmt.Errorf("masked state: %w", err)
+	}
+	e.cfg.log.Logf("masked state %s keeps %d actor(s)", r, kept)
+	return r, nil
+}
+
+// retainedActors chooses the actors of tree a masked state keeps (see
+// maskedState), sorted by ID; after is the post-state.
+func retainedActors(tree, after maskTree, traced []blocks.Block, msg *vm.Message, wide bool) []address.Address {
 	read := map[cid.Cid]bool{}
 	for _, b := range traced {
 		read[b.Cid()] = true
@@ -53,23 +64,22 @@ func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.C
 		ids[a] = true
 	}
 	for _, a := range []address.Address{msg.From, msg.To} {
-		if id, err := tree.LookupID(a); err == nil {
+		if id, err := tree.lookupID(a); err == nil {
 			ids[id] = true
 		}
 	}
 	for _, b := range traced {
-		for _, id := range actorKeys(tree.Version(), b.RawData()) {
+		for _, id := range actorKeys(tree.version(), b.RawData()) {
 			if ids[id] {
 				continue
 			}
-			act, err := tree.GetActor(id)
-			if err != nil {
+			act, ok := tree.actor(id)
+			if !ok {
 				continue
 			}
-			now, err := after.GetActor(id)
-			changed := err != nil || now.Code != act.Code || now.Head != act.Head ||
-				now.CallSeqNum != act.CallSeqNum || !now.Balance.Equals(act.Balance)
-			if wide || changed || read[act.Head] {
+			now, ok := after.actor(id)
+			changed := !ok || now != act
+			if wide || changed || read[act.head] {
 				ids[id] = true
 			}
 		}
@@ -79,28 +89,7 @@ func (e *Extractor) maskedState(ctx context.Context, bs *store, root, post cid.C
 		keep = append(keep, id)
 	}
 	sort.Slice(keep, func(i, j int) bool { return bytes.Compare(keep[i].Bytes(), keep[j].Bytes()) < 0 })
-
-	masked, err := state.New(ctx, cst, tree.Version())
-	if err != nil {
-		return cid.Undef, fmt.Errorf("masked state: %w", err)
-	}
-	kept := 0
-	for _, id := range keep {
-		act, err := tree.GetActor(id)
-		if err != nil {
-			continue // created by the message: not in the pre-state
-		}
-		if err := masked.SetActor(id, act); err != nil {
-			return cid.Undef, fmt.Errorf("masked state: actor %s: %w", id, err)
-		}
-		kept++
-	}
-	r, err := masked.Flush(ctx)
-	if err != nil {
-		return cid.Undef, fmt.Errorf("masked state: %w", err)
-	}
-	e.cfg.log.Logf("masked state %s keeps %d actor(s)", r, kept)
-	return r, nil
+	return keep
 }
 
 // actorKeys returns the ID addresses of actor entries held in data when it
@@ -120,8 +109,7 @@ func actorKeys(v protocol.StateTreeVersion, data []byte) []address.Address {
 		if err != nil || a.Protocol() != address.ID {
 			continue
 		}
-		var act state.Actor
-		if act.UnmarshalCBOR(bytes.NewReader(kv.Value)) != nil {
+		if !isActorRow(kv.Value) {
 			continue
 		}
 		out = append(out, a)
