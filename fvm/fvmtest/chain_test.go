@@ -33,12 +33,7 @@ func TestExtractFromFVMChain(t *testing.T) {
 		e := extract.New(c.Source(), extract.WithTempDir(t.TempDir()))
 		var vs []*schema.Vector
 		for _, name := range []string{"CreateMiner", "Send", "PubkeyAddress"} {
-			retains := []string{extract.RetainAccessedCids, extract.RetainAccessedActors}
-			if nv >= 18 {
-				// Masked states of version 5 trees are not built yet.
-				retains = retains[:1]
-			}
-			for _, retain := range retains {
+			for _, retain := range []string{extract.RetainAccessedCids, extract.RetainAccessedActors} {
 				res, err := e.Message(ctx, extract.MessageRequest{Message: c.Messages[name], Retain: retain})
 				if err != nil {
 					t.Fatalf("nv%d %s (%s): %v", nv, name, retain, err)
