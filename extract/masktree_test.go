@@ -35,7 +35,10 @@ func TestMaskedStateOfVersion5Trees(t *testing.T) {
 		t.Fatal(err)
 	}
 	delegatedKept := 0
-	for _, f := range files {
+	for i, f := range files {
+		if raceEnabled && i%6 != 0 {
+			continue // every sixth vector under the race detector
+		}
 		name := filepath.Base(f)
 		v, err := schema.LoadFile(f)
 		if err != nil {
