@@ -49,9 +49,17 @@ const fullDiskCLILimit = 4 << 10
 // tvx's status.
 const fullDiskCLIEnv = "TVX_TEST_FULL_DISK_CLI"
 
+// cliEnv holds, separated by US (0x1f), the arguments of a plain tvx run
+// the re-executed test binary makes: tvx as its own process, for tests of
+// several tvx processes at once.
+const cliEnv = "TVX_TEST_CLI"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" {
 		os.Exit(run([]string{"tvx", "executor", "serve"}, os.Stdin, os.Stdout, os.Stderr))
+	}
+	if args := os.Getenv(cliEnv); args != "" {
+		os.Exit(run(append([]string{"tvx"}, strings.Split(args, "\x1f")...), strings.NewReader(""), os.Stdout, os.Stderr))
 	}
 	if args := os.Getenv(fullDiskCLIEnv); args != "" {
 		lim := syscall.Rlimit{Cur: fullDiskCLILimit, Max: fullDiskCLILimit}

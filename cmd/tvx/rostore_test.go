@@ -1,13 +1,16 @@
+//go:build unix
+
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tvx-project/tvx/corpus"
@@ -45,8 +48,8 @@ func storeTree(t *testing.T, dir string) map[string]string {
 }
 
 // tvx corpus stat and verify, and tvx exec --store, run while another
-// process has the store open read-only, and at the same time as one
-// another: each opens it read-only under the shared lock, and not one file
+// process has the store open read-only, and two of each at the same time,
+// each its own process: each opens it read-only under the shared lock, and not one file
 // of the store is created, written or touched. (As root, which chmod cannot
 // stop, this is the read-only mode the commands select, asserted by what
 // they leave behind; rostore_linux_test.go runs them on a read-only mount.)
@@ -70,23 +73,36 @@ func TestStoreReadersShareAndWriteNothing(t *testing.T) {
 		{[]string{"corpus", "verify", "--store", store}, ": 0 failed"},
 		{[]string{"exec", "--store", store, "--store-memory-below", "-1", filepath.Join(sample, "multisig")}, "PASS"},
 	}
-	var wg sync.WaitGroup
+	// Each command is its own tvx process, as users run them.
+	type proc struct {
+		args     []string
+		want     string
+		cmd      *exec.Cmd
+		out, err bytes.Buffer
+	}
+	var procs []*proc
 	for _, c := range cmds {
 		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				code, out, errw := runTvx(t, "", c.args...)
-				if code != exitOK || !strings.Contains(out, c.want) || strings.Contains(out, "FAIL") {
-					t.Errorf("tvx %v: exit %d\n%s%s", c.args, code, out, errw)
-				}
-				if c.args[0] == "exec" && !strings.Contains(errw, "open read-only by another tvx process; reading it read-only") {
-					t.Errorf("tvx exec did not read the store read-only:\n%s", errw)
-				}
-			}()
+			p := &proc{args: c.args, want: c.want}
+			p.cmd = exec.Command(os.Args[0])
+			p.cmd.Env = append(os.Environ(), cliEnv+"="+strings.Join(c.args, "\x1f"))
+			p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.err
+			if err := p.cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			procs = append(procs, p)
 		}
 	}
-	wg.Wait()
+	for _, p := range procs {
+		err := p.cmd.Wait()
+		out, errw := p.out.String(), p.err.String()
+		if err != nil || !strings.Contains(out, p.want) || strings.Contains(out, "FAIL") {
+			t.Errorf("tvx %v: %v\n%s%s", p.args, err, out, errw)
+		}
+		if p.args[0] == "exec" && !strings.Contains(errw, "open read-only by another tvx process; reading it read-only") {
+			t.Errorf("tvx exec did not read the store read-only:\n%s", errw)
+		}
+	}
 	after := storeTree(t, store)
 	for p, b := range before {
 		if a := after[p]; a != b {
