@@ -17,6 +17,7 @@ import (
 	blst "github.com/supranational/blst/bindings/go"
 
 	miner9 "github.com/filecoin-project/go-state-types/builtin/v9/miner"
+	cbg "github.com/whyrusleeping/cbor-gen"
 
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/fvmtest"
@@ -85,7 +86,7 @@ func faultHeader(t *testing.T, miner address.Address, height abi.ChainEpoch, tag
 }
 
 // TestConsensusFaultOnBuiltState creates a miner whose worker holds a real
-// BLS key and reports faults against it at nv17: two blocks at one height
+// BLS key and reports faults against it at nv16, nv17 and nv18: two blocks at one height
 // signed by the worker are a double-fork fault the miner actor accepts
 // (its info then records the exclusion period); the same evidence signed
 // by another key, or blocks at different heights on different parents,
@@ -94,10 +95,16 @@ func TestConsensusFaultOnBuiltState(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs the miner actor")
 	}
+	for _, nv := range []uint{16, 17, 18} {
+		t.Run(map[uint]string{16: "nv16", 17: "nv17", 18: "nv18"}[nv], func(t *testing.T) { consensusFaults(t, nv) })
+	}
+}
+
+func consensusFaults(t *testing.T, nv uint) {
 	ctx := context.Background()
 	sk, owner := blsKey(t, 1)
 	other, _ := blsKey(t, 2)
-	w, err := fvmtest.New(ctx, fvmtest.Options{NetworkVersion: 17, Keys: []address.Address{owner}})
+	w, err := fvmtest.New(ctx, fvmtest.Options{NetworkVersion: nv, Keys: []address.Address{owner}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,17 +142,8 @@ func TestConsensusFaultOnBuiltState(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r.ExitCode == 0 {
-			var st miner9.State
-			store := ipldcbor.NewCborStore(w.Blocks)
-			if err := store.Get(ctx, actorAt(t, w, post, fvmtest.FirstAccountID+1).Head, &st); err != nil {
-				t.Fatal(err)
-			}
-			var info miner9.MinerInfo
-			if err := store.Get(ctx, st.Info, &info); err != nil {
-				t.Fatal(err)
-			}
-			if info.ConsensusFaultElapsed <= 10 {
-				t.Errorf("accepted fault: miner's consensus fault elapsed %d", info.ConsensusFaultElapsed)
+			if elapsed := faultElapsed(t, w, post); elapsed <= 10 {
+				t.Errorf("accepted fault: miner's consensus fault elapsed %d", elapsed)
 			}
 		}
 		return r
@@ -160,4 +158,52 @@ func TestConsensusFaultOnBuiltState(t *testing.T) {
 	if r := report(faultHeader(t, miner, 5, "a", sk), faultHeader(t, miner, 6, "b", sk)); r.ExitCode != exitcode.ErrIllegalArgument {
 		t.Errorf("no fault: exit %d: %s", r.ExitCode, r.Error)
 	}
+}
+
+// faultElapsed reads the miner's (ID 101) consensus-fault exclusion end
+// from its info: the info block is its state's first field, and the epoch
+// the info's tenth in bundles v8 to v10.
+func faultElapsed(t *testing.T, w *fvmtest.World, root cid.Cid) abi.ChainEpoch {
+	t.Helper()
+	ctx := context.Background()
+	store := ipldcbor.NewCborStore(w.Blocks)
+	var fields cbg.Deferred
+	if err := store.Get(ctx, actorAt(t, w, root, fvmtest.FirstAccountID+1).Head, &fields); err != nil {
+		t.Fatal(err)
+	}
+	st := tupleFields(t, fields.Raw)
+	info, err := cbg.ReadCid(bytes.NewReader(st[0].Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var infoRaw cbg.Deferred
+	if err := store.Get(ctx, info, &infoRaw); err != nil {
+		t.Fatal(err)
+	}
+	f := tupleFields(t, infoRaw.Raw)
+	r := cbg.GetPeeker(bytes.NewReader(f[9].Raw))
+	maj, v, err := cbg.CborReadHeader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maj == cbg.MajNegativeInt {
+		return abi.ChainEpoch(-int64(v) - 1)
+	}
+	return abi.ChainEpoch(v)
+}
+
+func tupleFields(t *testing.T, raw []byte) []cbg.Deferred {
+	t.Helper()
+	r := cbg.GetPeeker(bytes.NewReader(raw))
+	maj, n, err := cbg.CborReadHeader(r)
+	if err != nil || maj != cbg.MajArray {
+		t.Fatalf("not a tuple: %v", err)
+	}
+	out := make([]cbg.Deferred, n)
+	for i := range out {
+		if err := out[i].UnmarshalCBOR(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
