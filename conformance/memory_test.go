@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tvx-project/tvx/corpus"
@@ -112,5 +114,38 @@ func TestCostEstimates(t *testing.T) {
 	binary.LittleEndian.PutUint32(v.CAR[16:], 1<<30)
 	if got := carCost(v, 0); got != 0 {
 		t.Fatalf("a CAR refused from its trailer costs nothing; carCost = %d", got)
+	}
+}
+
+// RunSeq takes inputs as workers get to them, not all at once: when the
+// first result is reported, only a bounded number of a long stream's
+// inputs have been taken; every input is reported, in order.
+func TestRunSeqTakesInputsLazily(t *testing.T) {
+	const total = 5000
+	var taken atomic.Int64 // the producer and the reporter are goroutines apart
+	seq := func(yield func(Input) bool) {
+		for i := range total {
+			taken.Add(1)
+			if !yield(Input{Path: "-:" + strconv.Itoa(i), Data: []byte("not json")}) {
+				return
+			}
+		}
+	}
+	r := &Runner{Driver: driver.New(), Parallel: 2, Memory: membudget.New(64 << 20)}
+	reported, takenAtFirst := 0, int64(-1)
+	r.RunSeq(context.Background(), seq, func(results []Result) {
+		if takenAtFirst < 0 {
+			takenAtFirst = taken.Load()
+		}
+		if len(results) != 1 || results[0].File != "-:"+strconv.Itoa(reported) || results[0].Status != driver.Error {
+			t.Fatalf("result %d: %+v", reported, results)
+		}
+		reported++
+	})
+	if reported != total {
+		t.Fatalf("reported %d of %d", reported, total)
+	}
+	if takenAtFirst > 300 {
+		t.Fatalf("%d inputs taken before the first was reported", takenAtFirst)
 	}
 }

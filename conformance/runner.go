@@ -2,7 +2,9 @@ package conformance
 
 import (
 	"context"
+	"iter"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,8 +21,9 @@ type Input struct {
 	// Rel is the path below the corpus root, written into list entries
 	// (-write-expected); Path when empty.
 	Rel string
-	// Data is the vector's JSON when it was read from a stream; with
-	// Vector (or Err) set, the file at Path is not read.
+	// Data is the vector's JSON when it was read from a stream (decoded by
+	// the worker when Vector is nil); with Data, Vector or Err set, the file
+	// at Path is not read.
 	Data   []byte
 	Vector *schema.Vector
 	Err    error
@@ -148,46 +151,67 @@ type Runner struct {
 // (none when the shard or variant filter selects none of it), so output
 // does not depend on scheduling.
 func (r *Runner) Run(ctx context.Context, inputs []Input, report func([]Result)) {
-	parallel := r.Parallel
-	if parallel < 1 {
-		parallel = 1
+	r.RunSeq(ctx, slices.Values(inputs), report)
+}
+
+// RunSeq is Run over inputs produced one at a time (a stream on stdin): the
+// next input is taken only when a worker is free to start on it and, with
+// Memory, when its share of the budget is free, so a long stream is never
+// held whole.
+func (r *Runner) RunSeq(ctx context.Context, inputs iter.Seq[Input], report func([]Result)) {
+	parallel := max(r.Parallel, 1)
+	type job struct {
+		in   Input
+		hold *membudget.Hold
+		err  error
+		out  chan []Result
 	}
-	results := make([]chan []Result, len(inputs))
-	for i := range results {
-		results[i] = make(chan []Result, 1)
-	}
-	work := make(chan int)
+	work := make(chan job)
+	// order holds the result channels in input order. Its capacity bounds
+	// how far the inputs taken may run ahead of the reporting: far enough
+	// that one slow vector does not idle the other workers (what finished
+	// inputs keep until reported is their results; their memory share is
+	// returned when they finish).
+	order := make(chan chan []Result, max(16*parallel, 256))
 	var wg sync.WaitGroup
 	for w := 0; w < parallel; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
-				results[i] <- r.runInput(ctx, inputs[i])
+			for j := range work {
+				j.out <- r.runInput(ctx, j.in, j.hold, j.err)
 			}
 		}()
 	}
 	go func() {
-		for i := range inputs {
-			work <- i
+		defer close(order)
+		for in := range inputs {
+			j := job{in: in, out: make(chan []Result, 1)}
+			// Inputs take their share in input order, so the oldest share
+			// (the one that may grow past the budget) is always an input
+			// a worker has or is about to have.
+			j.hold, j.err = r.hold(ctx, in)
+			order <- j.out
+			work <- j
 		}
 		close(work)
 		wg.Wait()
 	}()
-	for i := range inputs {
-		report(<-results[i])
+	for out := range order {
+		report(<-out)
 	}
 }
 
 // runInput loads one input if needed and runs its selected variants in
 // order.
-func (r *Runner) runInput(ctx context.Context, in Input) []Result {
+// h is the input's share of r.Memory (nil without one) and holdErr the
+// failure to take it.
+func (r *Runner) runInput(ctx context.Context, in Input, h *membudget.Hold, holdErr error) []Result {
 	rel := in.Rel
 	if rel == "" {
 		rel = in.Path
 	}
-	h, err := r.hold(ctx, in)
-	if err != nil {
+	if err := holdErr; err != nil {
 		o := driver.Outcome{Status: driver.Error, Reason: err.Error()}
 		return []Result{r.judge(Result{File: in.Path, Rel: rel, Variant: "-"}, o)}
 	}
@@ -196,7 +220,9 @@ func (r *Runner) runInput(ctx context.Context, in Input) []Result {
 	}
 	v, err, data := in.Vector, in.Err, in.Data
 	if v == nil && err == nil {
-		data, err = readVector(in.Path)
+		if data == nil {
+			data, err = readVector(in.Path)
+		}
 		if err == nil {
 			v, err = schema.Decode(in.Path, data)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"runtime"
 
@@ -52,6 +53,9 @@ relied on that policy.`,
 	}
 }
 
+// errStreamStopped ends reading stdin when the run stops taking inputs.
+var errStreamStopped = errors.New("stream reading stopped")
+
 func runExec(c *cli.Context) error {
 	paths := append(c.StringSlice("file"), c.Args().Slice()...)
 	if c.Int("parallel") < 1 {
@@ -90,18 +94,26 @@ func runExec(c *cli.Context) error {
 			inputs = append(inputs, in)
 		}
 	}
-	if fromStdin {
-		err := schema.StreamValues(c.App.Reader, "-", func(label string, data []byte, err error) error {
-			in := conformance.Input{Path: label, Data: data, Err: err}
-			if err == nil {
-				in.Vector, in.Err = schema.Decode(label, data)
+	// Vectors on stdin are read as the workers take them, and decoded by
+	// the worker, so a long stream is never held whole.
+	streamed := 0
+	var streamErr error
+	allInputs := func(yield func(conformance.Input) bool) {
+		for _, in := range inputs {
+			if !yield(in) {
+				return
 			}
-			inputs = append(inputs, in)
+		}
+		if !fromStdin {
+			return
+		}
+		streamErr = schema.StreamValues(c.App.Reader, "-", func(label string, data []byte, err error) error {
+			streamed++
+			if !yield(conformance.Input{Path: label, Data: data, Err: err}) {
+				return errStreamStopped
+			}
 			return nil
 		})
-		if err != nil {
-			return usageErr("%v", err)
-		}
 	}
 
 	// A --json result carries its state diff as a field, so machine-read
@@ -170,12 +182,15 @@ func runExec(c *cli.Context) error {
 		Strict:   vf.strict,
 		Variant:  c.String("variant"),
 		Shard:    vf.shard,
-		// More workers than inputs would only hold memory.
-		Parallel: max(1, min(c.Int("parallel"), len(inputs))),
+		Parallel: c.Int("parallel"),
 		Memory:   execMemory(),
 	}
-	rep.expect(len(inputs))
-	r.Run(c.Context, inputs, func(results []conformance.Result) {
+	if !fromStdin {
+		// More workers than inputs would only hold memory.
+		r.Parallel = max(1, min(r.Parallel, len(inputs)))
+		rep.expect(len(inputs))
+	}
+	r.RunSeq(c.Context, allInputs, func(results []conformance.Result) {
 		for _, res := range results {
 			rep.report(res)
 		}
@@ -191,5 +206,8 @@ func runExec(c *cli.Context) error {
 	if err := rep.writeOutDir(); err != nil {
 		return ioTrouble(err)
 	}
-	return vf.verdict(sum, len(inputs), c.String("variant"))
+	if streamErr != nil {
+		return usageErr("%v", streamErr)
+	}
+	return vf.verdict(sum, len(inputs)+streamed, c.String("variant"))
 }

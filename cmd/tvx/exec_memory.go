@@ -7,7 +7,7 @@ import (
 	"github.com/tvx-project/tvx/internal/membudget"
 )
 
-// How tvx exec keeps its peak memory under 1 GiB at any --parallel. The
+// How tvx exec keeps its peak memory under 512 MiB at any --parallel. The
 // workers share execMemoryBudget for what they load (vector files, their
 // decompressed CARs and indexes; see conformance.Runner.Memory), so hostile
 // inputs wait for one another instead of adding up; one input may go over
@@ -16,8 +16,8 @@ import (
 // default it lets the heap grow to twice what was live at the last
 // collection. A GOMEMLIMIT in the environment wins.
 const (
-	execMemoryBudget = 320 << 20
-	execMemoryLimit  = 640 << 20
+	execMemoryBudget = 160 << 20
+	execMemoryLimit  = 384 << 20
 )
 
 // execMemory returns the budget for a tvx exec run and sets the runtime's

@@ -165,7 +165,7 @@ func (r *reporter) drawProgress() {
 	const width = 30
 	filled := 0
 	if r.inputs > 0 {
-		filled = width * r.inDone / r.inputs
+		filled = min(width*r.inDone/r.inputs, width)
 	}
 	fmt.Fprintf(r.errw, "[%s%s] %d/%d vectors, %d runs, %d passed",
 		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), r.inDone, r.inputs, r.done, r.sum.Passed)
