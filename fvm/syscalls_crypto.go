@@ -42,6 +42,14 @@ func verdict(ok bool) []byte {
 }
 
 func (k *kernel) sysVerifySignature(mem Memory, args []uint64) ([]byte, error) {
+	return k.verifySignature(mem, args, k.resolveKeyAddress)
+}
+
+// verifySignature is verify_signature in every ABI: it reads the signature
+// type, signature, signer and plaintext, charges the verification, and
+// checks the signature against the key address keyOf gives for the signer
+// (the versions differ only in how a signer becomes a key).
+func (k *kernel) verifySignature(mem Memory, args []uint64, keyOf func(address.Address) (address.Address, error)) ([]byte, error) {
 	sigType := args[0]
 	if sigType != uint64(crypto.SigTypeSecp256k1) && sigType != uint64(crypto.SigTypeBLS) {
 		return nil, sysErr(ErrIllegalArgument, "unknown signature type %d", sigType)
@@ -61,7 +69,7 @@ func (k *kernel) sysVerifySignature(mem Memory, args []uint64) ([]byte, error) {
 	if err := k.cm.gas.Charge(k.cm.m.prices.OnVerifySignature(byte(sigType), len(plain))); err != nil {
 		return nil, err
 	}
-	key, err := k.resolveKeyAddress(signer)
+	key, err := keyOf(signer)
 	if err != nil {
 		return nil, err
 	}

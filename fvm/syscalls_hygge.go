@@ -9,12 +9,10 @@ import (
 	"github.com/filecoin-project/go-address"
 	"github.com/filecoin-project/go-state-types/abi"
 	"github.com/filecoin-project/go-state-types/big"
-	"github.com/filecoin-project/go-state-types/crypto"
 	"github.com/filecoin-project/go-state-types/exitcode"
 
 	"github.com/tvx-project/tvx/fvm/gas"
 	"github.com/tvx-project/tvx/fvm/state"
-	"github.com/tvx-project/tvx/vm/syscalls"
 )
 
 // mainnetChainID is the chain ID network::context reports (FIP-0054's
@@ -451,30 +449,12 @@ func (k *kernel) sysEmitEvent(mem Memory, args []uint64) ([]byte, error) {
 // sysVerifySignatureV3 verifies against a key address only: from nv18
 // the signer is not resolved through the state tree.
 func (k *kernel) sysVerifySignatureV3(mem Memory, args []uint64) ([]byte, error) {
-	sigType := args[0]
-	if sigType != uint64(crypto.SigTypeSecp256k1) && sigType != uint64(crypto.SigTypeBLS) {
-		return nil, sysErr(ErrIllegalArgument, "unknown signature type %d", sigType)
-	}
-	sig, err := slice(mem, args[1], args[2])
-	if err != nil {
-		return nil, err
-	}
-	signer, err := readAddress(mem, args[3], args[4])
-	if err != nil {
-		return nil, err
-	}
-	plain, err := slice(mem, args[5], args[6])
-	if err != nil {
-		return nil, err
-	}
-	if err := k.charge(k.cm.m.prices.OnVerifySignature(byte(sigType), len(plain))); err != nil {
-		return nil, err
-	}
-	if p := signer.Protocol(); p != address.BLS && p != address.SECP256K1 {
-		return nil, sysErr(ErrIllegalArgument, "address protocol %d not supported", p)
-	}
-	err = syscalls.VerifySignature(crypto.Signature{Type: crypto.SigType(sigType), Data: bytes.Clone(sig)}, signer, plain)
-	return verdict(err == nil), nil
+	return k.verifySignature(mem, args, func(signer address.Address) (address.Address, error) {
+		if p := signer.Protocol(); p != address.BLS && p != address.SECP256K1 {
+			return address.Undef, sysErr(ErrIllegalArgument, "address protocol %d not supported", p)
+		}
+		return signer, nil
+	})
 }
 
 // Sizes of secp256k1 key recovery's input and output.
