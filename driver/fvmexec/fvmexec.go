@@ -14,7 +14,6 @@ import (
 
 	"github.com/tvx-project/tvx/driver/executor"
 	"github.com/tvx-project/tvx/driver/legacy"
-	"github.com/tvx-project/tvx/driver/trace"
 	"github.com/tvx-project/tvx/fvm"
 	"github.com/tvx-project/tvx/fvm/bundle"
 	"github.com/tvx-project/tvx/fvm/wasmhost"
@@ -135,7 +134,7 @@ func (x *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		AssumedProofs: assumedProofs(verifier),
 	}
 	if req.TraceGas {
-		out.Trace = frameTrace(res)
+		out.Trace = legacy.ResultTrace(res)
 	}
 	return out, nil
 }
@@ -203,37 +202,4 @@ func orZero(a abi.TokenAmount) abi.TokenAmount {
 		return big.Zero()
 	}
 	return a
-}
-
-// frameTrace groups a result's charges by call frame into the shape of a
-// Lotus execution trace.
-func frameTrace(res *vm.ApplyResult) *trace.ExecutionTrace {
-	if len(res.FrameParents) == 0 {
-		return &trace.ExecutionTrace{}
-	}
-	nodes := make([]trace.ExecutionTrace, len(res.FrameParents))
-	for _, c := range res.GasTrace {
-		if c.Frame < 0 || c.Frame >= len(nodes) {
-			continue
-		}
-		nodes[c.Frame].GasCharges = append(nodes[c.Frame].GasCharges, trace.GasCharge{
-			Name: c.Name, TotalGas: c.Total(), ComputeGas: c.Compute, StorageGas: c.Storage,
-		})
-	}
-	children := make([][]int, len(nodes))
-	for f, p := range res.FrameParents {
-		if p >= 0 && p < len(nodes) {
-			children[p] = append(children[p], f)
-		}
-	}
-	var build func(f int) trace.ExecutionTrace
-	build = func(f int) trace.ExecutionTrace {
-		n := nodes[f]
-		for _, c := range children[f] {
-			n.Subcalls = append(n.Subcalls, build(c))
-		}
-		return n
-	}
-	top := build(0)
-	return &top
 }

@@ -148,7 +148,7 @@ func (e *Executor) ApplyMessage(ctx context.Context, req *executor.Message) (*ex
 		AssumedProofs: assumedProofs(cfg),
 	}
 	if req.TraceGas {
-		out.Trace = resultTrace(res)
+		out.Trace = ResultTrace(res)
 	}
 	return out, nil
 }
@@ -238,41 +238,14 @@ func VMTipset(req *executor.Tipset) (vm.Tipset, error) {
 	return ts, nil
 }
 
-// resultTrace regroups a result's gas trace by call frame, the shape of a
-// Lotus execution trace, so it can be flattened and compared with one.
-func resultTrace(res *vm.ApplyResult) *trace.ExecutionTrace {
-	if len(res.FrameParents) == 0 {
-		return &trace.ExecutionTrace{}
+// ResultTrace regroups a VM result's gas trace by call frame
+// (trace.FromFrames); the FVM executor's results have the same shape.
+func ResultTrace(res *vm.ApplyResult) *trace.ExecutionTrace {
+	charges := make([]trace.FrameCharge, len(res.GasTrace))
+	for i, c := range res.GasTrace {
+		charges[i] = trace.FrameCharge{Frame: c.Frame, GasCharge: trace.GasCharge{
+			Name: c.Name, TotalGas: c.Total(), ComputeGas: c.Compute, StorageGas: c.Storage,
+		}}
 	}
-	// Build frames bottom-up: children are attached after all their own
-	// charges and subcalls are in place, since ExecutionTrace stores
-	// subcalls by value.
-	nodes := make([]trace.ExecutionTrace, len(res.FrameParents))
-	for _, c := range res.GasTrace {
-		if c.Frame < 0 || c.Frame >= len(nodes) {
-			continue
-		}
-		nodes[c.Frame].GasCharges = append(nodes[c.Frame].GasCharges, trace.GasCharge{
-			Name:       c.Name,
-			TotalGas:   c.Total(),
-			ComputeGas: c.Compute,
-			StorageGas: c.Storage,
-		})
-	}
-	children := make([][]int, len(nodes))
-	for f, p := range res.FrameParents {
-		if p >= 0 && p < len(nodes) {
-			children[p] = append(children[p], f)
-		}
-	}
-	var build func(f int) trace.ExecutionTrace
-	build = func(f int) trace.ExecutionTrace {
-		n := nodes[f]
-		for _, c := range children[f] {
-			n.Subcalls = append(n.Subcalls, build(c))
-		}
-		return n
-	}
-	top := build(0)
-	return &top
+	return trace.FromFrames(res.FrameParents, charges)
 }
