@@ -10,7 +10,8 @@
 // TVX_CORPUS (a path list), defaulting to the repository's corpus/ plus
 // ../shared/test-vectors/corpus (required in CI or with
 // TVX_REQUIRE_CORPUS=1) and, beside it, specs-actors-v6/corpus and the
-// fvm-test-vectors sets nv14-chocolate, nv15-ohsnap and nv17-shark. The
-// shipped list, expected-failures.txt, is built into tvx; the harness fails when an unlisted variant fails, when a listed
-// one passes and when nothing ran.
+// fvm-test-vectors sets nv14-chocolate, nv15-ohsnap, nv17-shark and
+// nv18-hygge. The shipped list, expected-failures.txt, is built into tvx;
+// the harness fails when an unlisted variant fails, when a listed one
+// passes and when nothing ran.
 package conformance
