@@ -29,13 +29,8 @@ type hyggePrices struct {
 	tipsetCidLatest     int64
 	tipsetCidHistorical int64
 
-	computeUnsealedSectorCidBase int64
-	verifySealBase               int64
-	verifyAggregateSealPer       map[int64]int64
-	verifyAggregateSealSteps     map[int64][]Step
-	verifyPost                   map[int64]Scaling
-	verifyConsensusFault         int64
-	verifyReplicaUpdate          int64
+	proofPrices
+	verifyConsensusFault int64
 
 	getRandomnessSeed int64
 
@@ -90,29 +85,8 @@ func hyggeTable() hyggePrices {
 		tipsetCidLatest:     g(50_000),
 		tipsetCidHistorical: g(215_000),
 
-		computeUnsealedSectorCidBase: g(98647),
-		verifySealBase:               g(2000),
-		verifyAggregateSealPer: map[int64]int64{
-			sealStackedDRG32GiBV1P1: g(449900),
-			sealStackedDRG64GiBV1P1: g(359272),
-		},
-		verifyAggregateSealSteps: map[int64][]Step{
-			sealStackedDRG32GiBV1P1: {
-				{4, g(103994170)}, {7, g(112356810)}, {13, g(122912610)}, {26, g(137559930)},
-				{52, g(162039100)}, {103, g(210960780)}, {205, g(318351180)}, {410, g(528274980)},
-			},
-			sealStackedDRG64GiBV1P1: {
-				{4, g(102581240)}, {7, g(110803030)}, {13, g(120803700)}, {26, g(134642130)},
-				{52, g(157357890)}, {103, g(203017690)}, {205, g(304253590)}, {410, g(509880640)},
-			},
-		},
-		verifyPost: map[int64]Scaling{
-			postWindow512MiB: {g(117680921), g(43780)},
-			postWindow32GiB:  {g(117680921), g(43780)},
-			postWindow64GiB:  {g(117680921), g(43780)},
-		},
+		proofPrices:          proofTable(),
 		verifyConsensusFault: g(516422),
-		verifyReplicaUpdate:  g(36316136),
 
 		getRandomnessSeed: g(21000),
 

@@ -24,14 +24,9 @@ type skyrPrices struct {
 	secp256k1SigCost     int64
 	secp256k1RecoverCost int64
 
-	hashingBase                  int64
-	computeUnsealedSectorCidBase int64
-	verifySealBase               int64
-	verifyAggregateSealPer       map[int64]int64
-	verifyAggregateSealSteps     map[int64][]Step
-	verifyPost                   map[int64]Scaling
-	verifyConsensusFault         int64
-	verifyReplicaUpdate          int64
+	hashingBase int64
+	proofPrices
+	verifyConsensusFault int64
 
 	getRandomnessBase    int64
 	getRandomnessPerByte int64
@@ -74,7 +69,37 @@ func skyrTable() skyrPrices {
 		secp256k1SigCost:     g(1637292),
 		secp256k1RecoverCost: g(1637292),
 
-		hashingBase:                  g(31355),
+		hashingBase:          g(31355),
+		proofPrices:          proofTable(),
+		verifyConsensusFault: g(495422),
+
+		blockMemcpyPerByte:       500,
+		blockOpenBase:            g(114617),
+		blockOpenMemretPerByte:   g(10),
+		blockLinkBase:            g(353640),
+		blockLinkStoragePerByte:  g(1),
+		blockCreateMemretPerByte: g(10),
+
+		syscall: g(14000),
+		extern:  g(21000),
+	}
+}
+
+// proofPrices are the proof-verification prices, the same in the Skyr and
+// Hygge tables (only the consensus-fault check was re-priced).
+type proofPrices struct {
+	computeUnsealedSectorCidBase int64
+	verifySealBase               int64
+	verifyAggregateSealPer       map[int64]int64
+	verifyAggregateSealSteps     map[int64][]Step
+	verifyPost                   map[int64]Scaling
+	verifyReplicaUpdate          int64
+}
+
+// proofTable returns the proof-verification prices of both FVM gas eras,
+// built anew for each table.
+func proofTable() proofPrices {
+	return proofPrices{
 		computeUnsealedSectorCidBase: g(98647),
 		verifySealBase:               g(2000),
 		verifyAggregateSealPer: map[int64]int64{
@@ -96,17 +121,6 @@ func skyrTable() skyrPrices {
 			postWindow32GiB:  {g(117680921), g(43780)},
 			postWindow64GiB:  {g(117680921), g(43780)},
 		},
-		verifyConsensusFault: g(495422),
-		verifyReplicaUpdate:  g(36316136),
-
-		blockMemcpyPerByte:       500,
-		blockOpenBase:            g(114617),
-		blockOpenMemretPerByte:   g(10),
-		blockLinkBase:            g(353640),
-		blockLinkStoragePerByte:  g(1),
-		blockCreateMemretPerByte: g(10),
-
-		syscall: g(14000),
-		extern:  g(21000),
+		verifyReplicaUpdate: g(36316136),
 	}
 }
